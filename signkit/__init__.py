@@ -1,0 +1,3 @@
+"""signkit: composable commands for Sign Language Production."""
+
+__version__ = "0.1.0"

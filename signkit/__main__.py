@@ -1,0 +1,5 @@
+"""`python -m signkit` runs the command line."""
+
+from signkit.cli import main
+
+main()
