@@ -1,0 +1,31 @@
+"""Convert pose files between formats (.skels, .pose, .h5) and layouts (to PT-50)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose, check_format
+
+NAME = "convert"
+
+
+def command(
+    file: Input = None,
+    output: Output = None,
+    source_format: From = None,
+    target_format: To = None,
+    layout: Optional[str] = typer.Option(None, "--layout", help="Convert poses to this layout: pt50.", show_default=False),
+    fps: Fps = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.io import read_sequences, write_sequences
+    from signkit.pose.convert import convert
+
+    log.configure(quiet, verbose)
+    sequences = read_sequences(file, check_format(source_format, "--from"), fps)
+    count = write_sequences(convert(sequences, layout), output, check_format(target_format, "--to"))
+    log.detail(f"converted {count} sequences")

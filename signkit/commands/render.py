@@ -1,0 +1,55 @@
+"""Render signing skeletons to video: any pose file (or standard input) to an H.264 MP4 or PNG frames.
+
+Draws the signer as a skeleton in OpenPose colours, anti-aliased, centred and scaled so the
+whole signer stays in view for the whole sequence; several sequences play one after another.
+MP4 goes to standard output (fragmented, for pipes) or to a file (-o x.mp4, faststart); PNG
+frames go to a folder (-o FOLDER or --to png).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Fps, From, Input, Output, Quiet, Verbose, check_format
+
+NAME = "render"
+
+
+def _colour(value: str) -> tuple[int, int, int]:
+    from rich.color import Color, ColorParseError
+
+    try:
+        return tuple(Color.parse(value).get_truecolor())
+    except ColorParseError:
+        raise typer.BadParameter(f"{value!r} is not a colour (a name such as white, or #rrggbb)", param_hint="--background") from None
+
+
+def command(
+    file: Input = None,
+    output: Output = None,
+    source_format: From = None,
+    to: Optional[str] = typer.Option(None, "--to", help="Output: mp4 or png (default: png for a folder, else mp4).", show_default=False),
+    size: str = typer.Option("512x512", "--size", help="Frame size WIDTHxHEIGHT in pixels."),
+    background: str = typer.Option("white", "--background", help="Background colour: a name or #rrggbb."),
+    fps: Fps = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.io import read_sequences
+    from signkit.render.render import VIDEO_FORMATS, render
+
+    log.configure(quiet, verbose)
+    if to is not None and to not in VIDEO_FORMATS:
+        raise typer.BadParameter(f"{to!r} is not one of {', '.join(VIDEO_FORMATS)}", param_hint="--to")
+    try:
+        width, height = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"{size!r} is not WIDTHxHEIGHT", param_hint="--size") from None
+    sequences = read_sequences(file, check_format(source_format, "--from"))
+    with log.progress("render") as advance:
+        count = render(sequences, output, fmt=to, width=width, height=height, background=_colour(background),
+                       fps=fps, on_frame=advance)  # fmt: skip
+    log.detail(f"rendered {count} frames")

@@ -1,0 +1,51 @@
+"""Text to signing poses: English sentences (one a line) to PT-50 skeletons, one sequence a line.
+
+The embedded default needs no training and no download: each sentence becomes ASL glosses by
+rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspelled letter by
+letter where no sign exists, and the signs are joined into one fluent sequence with a rest pose
+at start and end. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Fps, Input, Lexicons, Output, Quiet, To, Verbose, check_format
+
+NAME = "t2p"
+
+
+def command(
+    file: Input = None,
+    output: Output = None,
+    target_format: To = None,
+    source: str = typer.Option("text", "--from", help="What the lines hold: text (English) or gloss."),
+    lexicon: Lexicons = None,
+    fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),
+    signed_language: str = typer.Option("ase", "--signed-language", help="Signed language code of the lexicon entries to use."),
+    fps: Fps = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.io import decode_text, read_bytes, write_sequences
+    from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
+    from signkit.lexicon.pipeline import t2p
+
+    log.configure(quiet, verbose)
+    if source not in ("text", "gloss"):
+        raise typer.BadParameter(f"{source!r} is not text or gloss", param_hint="--from")
+    folders = [part for value in lexicon or [] for part in value.split(os.pathsep) if part]
+    lexicons = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
+    content, name = read_bytes(file, "sentences")
+    lines = decode_text(content, name).splitlines()
+
+    def show(number: int, glosses: list[str]) -> None:
+        log.detail(f"{name}:{number}: {' '.join(glosses)}")
+
+    sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
+                    on_glosses=show)  # fmt: skip
+    write_sequences(sequences, output, check_format(target_format, "--to"))

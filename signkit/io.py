@@ -1,0 +1,220 @@
+"""The command contract's input and output, written once for every command.
+
+* A path of ``-`` (or None) means standard input or standard output.
+* Standard input is sniffed (HDF5 and ``.pose`` by their first bytes, else text); a suffix or an
+  explicit format overrides.
+* Output files are written to a temporary file beside the target and renamed into place only when
+  the whole write succeeded, so a failed or interrupted run leaves no half-written file.
+* Binary output is refused when standard output is a terminal; reading from a terminal either
+  says so (text) or is refused (binary), never hangs silently.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from signkit.errors import SignkitError
+from signkit.pose import formats
+from signkit.pose.layouts import PT50
+from signkit.pose.sequence import Sequence
+
+STDIO = "-"
+STDIN_NAME = "<stdin>"
+
+
+def is_stdio(path: str | Path | None) -> bool:
+    """True when ``path`` names standard input/output (``-`` or None)."""
+    return path is None or str(path) == STDIO
+
+
+def stdin_hint(what: str) -> None:
+    """Say on standard error that input is awaited from a terminal; raise if it cannot be typed.
+
+    Args:
+        what: what is read, e.g. ``"sentences"``; None when the input is binary and cannot be typed.
+    """
+    if sys.stdin is None or not sys.stdin.isatty():
+        return
+    if what is None:
+        raise SignkitError("standard input is a terminal: pipe a file in or give a FILE argument")
+    print(f"Reading {what} from the terminal; end with Ctrl-D (or pipe a file in).", file=sys.stderr)
+
+
+def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes, str]:
+    """All bytes of a file or of standard input, with the name to use in messages.
+
+    Args:
+        path: the file, or ``-``/None for standard input.
+        what: what a person could type at a terminal (``"sentences"``); None for binary data.
+
+    Raises:
+        SignkitError: the file does not exist or cannot be read, or input is an empty stream.
+    """
+    if is_stdio(path):
+        stdin_hint(what)
+        content, name = sys.stdin.buffer.read(), STDIN_NAME
+    else:
+        name = str(path)
+        try:
+            content = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise SignkitError(f"{name}: no such file") from None
+        except IsADirectoryError:
+            raise SignkitError(f"{name}: is a folder, not a file") from None
+        except OSError as error:
+            raise SignkitError(f"{name}: cannot read ({error.strerror})") from None
+    if not content.strip():
+        raise SignkitError(f"{name}: empty input")
+    return content, name
+
+
+def decode_text(content: bytes, name: str) -> str:
+    """Decode UTF-8 text, naming the file and line of the first bad byte on failure."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise SignkitError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
+
+
+def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None) -> Iterator[Sequence]:
+    """Read the sequences of a pose file or of standard input; see :func:`open_sequences`."""
+    return open_sequences(path, fmt, fps)[1]
+
+
+def open_sequences(path: str | Path | None, fmt: str | None = None,
+                   fps: float | None = None) -> tuple[str, Iterator[Sequence]]:  # fmt: skip
+    """Open a pose file or standard input: its format and an iterator over its sequences.
+
+    Args:
+        path: a ``.skels``, ``.pose`` or ``.h5`` file, or ``-``/None for standard input.
+        fmt: force a format (``skels``, ``pose``, ``h5``); else the suffix, else sniffing.
+        fps: frame rate for ``.skels`` (which stores none), and an override for the others.
+
+    Raises:
+        SignkitError: missing file, empty input, bad data (the message names the place); bad
+            data further in is raised while iterating.
+    """
+    content, name = read_bytes(path)
+    fmt = fmt or (None if is_stdio(path) else formats.format_of_path(path)) or formats.sniff(content[:16])
+    return fmt, _sequences(content, name, path, fmt, fps)
+
+
+def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None) -> Iterator[Sequence]:
+    if fmt == formats.H5:
+        sequences = formats.read_h5(content, name)
+    elif fmt == formats.POSE:
+        sequences = iter([formats.read_pose(content, name)])
+    else:
+        if formats.sniff(content[:16]) != formats.SKELS:
+            raise SignkitError(f"{name}: binary data, not .skels text")
+        text = decode_text(content, name)
+        count = len(text.splitlines())
+        siblings = {} if is_stdio(path) else formats.read_skels_siblings(Path(path), count)
+        sequences = formats.read_skels(text, name, siblings, fps=fps or formats.DEFAULT_FPS)
+    for sequence in sequences:
+        if fps and fmt != formats.SKELS:
+            sequence.pose.body.fps = fps
+        yield sequence
+
+
+@contextmanager
+def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO]:
+    """Open an output for writing, atomically for files.
+
+    For a file, yields a temporary file opened ``w+b`` beside it, renamed over ``path`` when the
+    block ends without error and removed otherwise. For ``-``/None, yields standard output's
+    binary buffer.
+
+    Raises:
+        SignkitError: ``binary`` output to a terminal, or the folder cannot be written.
+    """
+    if is_stdio(path):
+        if binary and sys.stdout.isatty():
+            raise SignkitError("refusing to write binary data to a terminal: redirect it (> FILE) or use -o FILE")
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        file = open(temporary, "w+b")
+    except OSError as error:
+        raise SignkitError(f"{path}: cannot write ({error.strerror})") from None
+    try:
+        with file:
+            yield file
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, path)
+
+
+def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt: str | None = None) -> int:
+    """Write sequences to a file or standard output; returns how many were written.
+
+    ``.skels`` goes line by line (so a pipe sees each sequence as soon as it is made) and, for a
+    file, writes the ``.text``, ``.gloss`` and ``.files`` siblings too. ``.pose`` takes exactly one
+    sequence. Nothing is left behind when writing fails.
+
+    Args:
+        sequences: the sequences, consumed once.
+        path: the output file, or ``-``/None for standard output.
+        fmt: ``skels``, ``pose`` or ``h5``; else the suffix; standard output defaults to ``skels``.
+
+    Raises:
+        SignkitError: unknown suffix, several sequences for ``.pose``, no sequence at all.
+    """
+    fmt = fmt or (formats.SKELS if is_stdio(path) else formats.format_of_path(path))
+    if fmt is None:
+        raise SignkitError(f"{path}: unknown output format; use a .skels, .pose or .h5 name or --to")
+    if fmt == formats.SKELS:
+        return _write_skels(sequences, path)
+    with output_stream(path, binary=True) as file:
+        if fmt == formats.POSE:
+            items = list(sequences)
+            if len(items) != 1:
+                raise SignkitError(f"{path or STDIO}: a .pose file holds one sequence, not {len(items)}; "
+                                   "write .h5 or .skels instead")  # fmt: skip
+            formats.write_pose(items[0], file)
+            return 1
+        buffer = io.BytesIO() if is_stdio(path) else file
+        count = formats.write_h5(sequences, buffer)
+        if count == 0:
+            raise SignkitError(f"{path or STDIO}: no sequences to write")
+        if buffer is not file:
+            file.write(buffer.getvalue())
+        return count
+
+
+def _write_skels(sequences: Iterable[Sequence], path: str | Path | None) -> int:
+    siblings: dict[str, list[str]] = {kind: [] for kind in formats.SIBLINGS}
+    with ExitStack() as stack:
+        file = stack.enter_context(output_stream(path, binary=False))
+        count = 0
+        for sequence in sequences:
+            if sequence.layout != PT50:
+                raise SignkitError(f"sequence {sequence.name}: .skels holds {PT50} poses, not {sequence.layout}; "
+                                   f"convert with --layout {PT50} or write .pose/.h5")  # fmt: skip
+            data = sequence.pose.body.data[:, 0].filled(float("nan"))
+            file.write((formats.format_skels_line(data) + "\n").encode())
+            if is_stdio(path):
+                file.flush()
+            siblings["text"].append(sequence.text)
+            siblings["gloss"].append(sequence.gloss)
+            siblings["files"].append(sequence.name)
+            count += 1
+        if count == 0:
+            raise SignkitError(f"{path or STDIO}: no sequences to write")
+        if not is_stdio(path):
+            for kind, lines in siblings.items():
+                if any(line is not None for line in lines):
+                    with output_stream(Path(path).with_suffix(f".{kind}"), binary=False) as sibling:
+                        sibling.write("".join(f"{line or ''}\n" for line in lines).encode())
+    return count

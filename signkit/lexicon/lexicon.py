@@ -1,0 +1,187 @@
+"""Sign lexicons in sign.mt's layout: the pose prior database of the default t2p.
+
+A lexicon is a folder with ``index.csv`` (columns ``path,spoken_language,signed_language,start,
+end,words,glosses,priority``; ``start``/``end`` in milliseconds, ``end`` 0 for the whole file)
+beside the ``.pose`` files it names. Entries are looked up by gloss (exact, then by lemma) and by
+spoken word; letters are the entries whose gloss is one letter A-Z, used for fingerspelling.
+
+The built-in lexicon is the fingerspelling alphabet that the ``spoken-to-signed`` package ships
+(``spoken_to_signed/assets/fingerspelling_lexicon``; 19 sign languages, ASL = ``ase``).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pose_format import Pose
+
+from signkit.errors import SignkitError
+
+INDEX_COLUMNS = ("path", "spoken_language", "signed_language", "start", "end", "words", "glosses", "priority")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of a lexicon's ``index.csv``.
+
+    Attributes:
+        path: the pose file.
+        spoken_language, signed_language: ISO 639 codes (``en``, ``ase``).
+        start, end: the sign's span in the file in milliseconds (``end`` 0: to the end).
+        words: the spoken word or phrase (lower case).
+        gloss: the gloss (upper case).
+        priority: lower is preferred among entries of the same gloss.
+    """
+
+    path: Path
+    spoken_language: str
+    signed_language: str
+    start: float
+    end: float
+    words: str
+    gloss: str
+    priority: int
+
+    @property
+    def is_letter(self) -> bool:
+        """True for a fingerspelling letter (gloss of one letter A-Z)."""
+        return len(self.gloss) == 1 and self.gloss.isalpha() and self.gloss.isascii()
+
+
+@dataclass
+class Lexicon:
+    """The entries of one or more lexicon folders, in order of preference.
+
+    Attributes:
+        entries: every entry, the first lexicon's first.
+        by_gloss: upper-case gloss to its entries, best first.
+        by_words: lower-case spoken phrase to its entries, best first.
+    """
+
+    entries: list[Entry] = field(default_factory=list)
+    by_gloss: dict[str, list[Entry]] = field(default_factory=dict)
+    by_words: dict[str, list[Entry]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folders: list[Path], signed_language: str = "ase", spoken_language: str = "en") -> Lexicon:
+        """Read lexicon folders; entries of other languages are skipped.
+
+        Raises:
+            SignkitError: a folder has no ``index.csv``, a row is malformed, or no entry of the
+                language pair remains.
+        """
+        lexicon = cls()
+        for folder in folders:
+            for entry in read_index(Path(folder)):
+                if entry.signed_language == signed_language and entry.spoken_language == spoken_language:
+                    lexicon.add(entry)
+        if not lexicon.entries:
+            names = ", ".join(str(f) for f in folders)
+            raise SignkitError(f"{names}: no lexicon entry for {spoken_language} -> {signed_language}")
+        return lexicon
+
+    def add(self, entry: Entry) -> None:
+        """Add an entry after those already there (stable by priority within a gloss)."""
+        self.entries.append(entry)
+        for table, key in ((self.by_gloss, entry.gloss), (self.by_words, entry.words)):
+            table.setdefault(key, []).append(entry)
+            table[key].sort(key=lambda e: e.priority)
+
+    def vocabulary(self) -> dict[str, str]:
+        """Spoken phrase (lower case) to gloss, for the text-to-gloss rules; first entry wins."""
+        return {words: entries[0].gloss for words, entries in self.by_words.items() if words}
+
+    def find(self, gloss: str) -> Entry | None:
+        """The best entry for a gloss: exact gloss, then a spoken word equal to it, then its lemma."""
+        key = gloss.upper()
+        if key in self.by_gloss:
+            return self.by_gloss[key][0]
+        words = gloss.lower().replace("-", " ")
+        if words in self.by_words:
+            return self.by_words[words][0]
+        lemma = _lemma(words)
+        entries = self.by_gloss.get(lemma.upper().replace(" ", "-")) or self.by_words.get(lemma)
+        return entries[0] if entries else None
+
+    def letter(self, char: str) -> Entry | None:
+        """The fingerspelling entry of a letter A-Z, or None."""
+        entries = self.by_gloss.get(char.upper(), [])
+        return next((e for e in entries if e.is_letter), None)
+
+
+def read_index(folder: Path) -> list[Entry]:
+    """Parse ``folder/index.csv``.
+
+    Raises:
+        SignkitError: no index, missing columns, or a bad number (naming the file and line).
+    """
+    index = folder / "index.csv"
+    if not index.is_file():
+        raise SignkitError(f"{folder}: not a lexicon (no index.csv)")
+    entries = []
+    with open(index, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        missing = set(INDEX_COLUMNS) - set(reader.fieldnames or [])
+        if missing:
+            raise SignkitError(f"{index}:1: missing columns {', '.join(sorted(missing))}")
+        for row in reader:
+            try:
+                entries.append(Entry(
+                    path=folder / row["path"],
+                    spoken_language=row["spoken_language"],
+                    signed_language=row["signed_language"],
+                    start=float(row["start"] or 0),
+                    end=float(row["end"] or 0),
+                    words=" ".join((row["words"] or "").lower().split()),
+                    gloss=(row["glosses"] or "").strip().upper(),
+                    priority=int(row["priority"] or 0),
+                ))  # fmt: skip
+            except (TypeError, ValueError) as error:
+                raise SignkitError(f"{index}:{reader.line_num}: {error}") from None
+    return entries
+
+
+def builtin_lexicon_path() -> Path:
+    """The fingerspelling lexicon folder shipped by the ``spoken-to-signed`` package.
+
+    Raises:
+        SignkitError: the package is not installed.
+    """
+    spec = importlib.util.find_spec("spoken_to_signed")
+    if spec is None or not spec.submodule_search_locations:
+        raise SignkitError("the spoken-to-signed package is not installed; it ships the built-in alphabet")
+    return Path(next(iter(spec.submodule_search_locations))) / "assets" / "fingerspelling_lexicon"
+
+
+@lru_cache(maxsize=1024)
+def load_clip(entry: Entry) -> Pose:
+    """The entry's pose cut to ``start``..``end`` (ms), as stored (its own layout and fps).
+
+    Raises:
+        SignkitError: the file is missing or not a valid pose, or the span holds no frame.
+    """
+    from signkit.pose.formats import read_pose
+
+    try:
+        content = entry.path.read_bytes()
+    except OSError:
+        raise SignkitError(f"{entry.path}: lexicon file missing (entry {entry.gloss})") from None
+    pose = read_pose(content, str(entry.path)).pose
+    if entry.start or entry.end:
+        fps = pose.body.fps
+        first = int(round(entry.start * fps / 1000))
+        last = int(round(entry.end * fps / 1000)) if entry.end else len(pose.body.data)
+        if last <= first:
+            raise SignkitError(f"{entry.path}: span {entry.start:g}-{entry.end:g} ms holds no frame")
+        pose = Pose(pose.header, pose.body[first:last])
+    return pose
+
+
+def _lemma(words: str) -> str:
+    import simplemma
+
+    return " ".join(simplemma.lemmatize(word, lang="en") for word in words.split())

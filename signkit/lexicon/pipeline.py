@@ -1,0 +1,123 @@
+"""The embedded default text-to-pose: English -> ASL glosses -> lexicon clips -> one PT-50 sequence.
+
+Needs no training and no download: glosses come from rules (:mod:`signkit.text.gloss`), signs
+from sign lexicons (:mod:`signkit.lexicon.lexicon`; built in: the ASL fingerspelling alphabet of
+``spoken-to-signed``), and the clips are joined by :func:`signkit.lexicon.stitch.stitch`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from signkit.errors import SignkitError
+from signkit.lexicon.lexicon import Entry, Lexicon, load_clip
+from signkit.lexicon.stitch import prepare_clip, stitch
+from signkit.pose.convert import to_pt50
+from signkit.pose.layouts import pt50_header
+from signkit.pose.sequence import Sequence, make_pose, person0
+
+DIGITS = ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE")
+
+
+@dataclass
+class Signer:
+    """Turns glosses into poses with one lexicon, caching each prepared clip.
+
+    Attributes:
+        lexicon: the signs, in order of preference.
+        fps: output frames per second.
+        fingerspell: spell glosses missing from the lexicon letter by letter.
+    """
+
+    lexicon: Lexicon
+    fps: float = 25.0
+    fingerspell: bool = True
+    _clips: dict[Entry, np.ndarray] = field(default_factory=dict)
+
+    def plan(self, glosses: list[str], where: str) -> list[Entry]:
+        """The lexicon entries that sign ``glosses``: signs, or letters where a sign is missing.
+
+        Raises:
+            SignkitError: a gloss is missing and fingerspelling is off, or a letter is missing.
+        """
+        entries = []
+        for gloss in glosses:
+            entry = self.lexicon.find(gloss)
+            if entry is not None:
+                entries.append(entry)
+            elif not self.fingerspell:
+                raise SignkitError(f"{where}: no sign for gloss {gloss!r} in the lexicon, and fingerspelling is off")
+            else:
+                entries.extend(self._spell(gloss, where))
+        return entries
+
+    def _spell(self, gloss: str, where: str) -> list[Entry]:
+        letters = []
+        plain = unicodedata.normalize("NFKD", gloss)
+        for char in plain:
+            if char.isdigit() and char.isascii():
+                entry = self.lexicon.find(DIGITS[int(char)])
+                letters.extend([entry] if entry else self._spell(DIGITS[int(char)], where))
+            elif char.isascii() and char.isalpha():
+                entry = self.lexicon.letter(char)
+                if entry is None:
+                    raise SignkitError(f"{where}: cannot fingerspell {gloss!r}: no letter {char.upper()} in the lexicon")
+                letters.append(entry)
+        return letters
+
+    def clip(self, entry: Entry) -> np.ndarray:
+        """The prepared PT-50 frames (frames, 50, 3) of an entry at ``fps``."""
+        if entry not in self._clips:
+            pose = load_clip(entry)
+            points, _ = person0(to_pt50(pose, str(entry.path)))
+            self._clips[entry] = prepare_clip(points, pose.body.fps, self.fps, letter=entry.is_letter)
+        return self._clips[entry]
+
+    def sign(self, glosses: list[str], where: str) -> np.ndarray:
+        """One fluent PT-50 sequence (frames, 50, 3) signing ``glosses``, rest pose at both ends."""
+        return stitch([self.clip(entry) for entry in self.plan(glosses, where)], self.fps)
+
+
+def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
+        fps: float = 25.0, name: str = "<stdin>",
+        on_glosses: Callable[[int, list[str]], None] | None = None) -> Iterator[Sequence]:  # fmt: skip
+    """Text (or glosses) to PT-50 signing, one sequence per input line.
+
+    Args:
+        lines: English sentences (``source="text"``) or space-separated glosses (``"gloss"``),
+            one per item; an empty line gives a short rest-pose sequence, keeping lines aligned.
+        lexicon: the signs to use.
+        source: ``text`` or ``gloss``.
+        fingerspell: spell glosses the lexicon lacks letter by letter (else raise).
+        fps: output frames per second.
+        name: the input's name for messages.
+        on_glosses: called with (line number, glosses) for each line, e.g. to log them.
+
+    Yields:
+        Sequences named by line number (``000001`` ...) with a PT-50 pose (frames, 1, 50, 3) at
+        ``fps``, ``text`` and ``gloss`` set.
+
+    Raises:
+        SignkitError: naming ``name:line`` for a gloss that cannot be signed.
+    """
+    from signkit.text.gloss import text_to_glosses
+
+    signer = Signer(lexicon, fps=fps, fingerspell=fingerspell)
+    vocabulary = lexicon.vocabulary() if source == "text" else {}
+    header = pt50_header()
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        glosses = text_to_glosses(line, vocabulary) if source == "text" else line.upper().split()
+        if on_glosses is not None:
+            on_glosses(number, glosses)
+        points = signer.sign(glosses, f"{name}:{number}")
+        yield Sequence(
+            name=f"{number:06d}",
+            pose=make_pose(header, points, None, fps),
+            text=line if source == "text" else None,
+            gloss=" ".join(glosses),
+        )

@@ -1,0 +1,60 @@
+"""Messages and progress on standard error, never on standard output.
+
+Commands call :func:`configure` with their ``-q``/``-v`` flags; library code does not print, it
+returns values or raises :class:`signkit.errors.SignkitError`, and takes callbacks where a command
+wants to report as it goes. Progress bars are drawn only when standard error is a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+
+from rich.console import Console
+
+console = Console(stderr=True, highlight=False)
+_state = {"level": 1}  # 0 quiet, 1 normal, 2 verbose
+
+
+def configure(quiet: bool = False, verbose: bool = False) -> None:
+    """Set the verbosity for the rest of the process: ``-q`` silences, ``-v`` explains."""
+    _state["level"] = 0 if quiet else 2 if verbose or debug() else 1
+
+
+def debug() -> bool:
+    """True when tracebacks are wanted: ``-v`` or ``SIGNKIT_DEBUG=1``."""
+    return _state["level"] >= 2 or os.environ.get("SIGNKIT_DEBUG", "") not in ("", "0")
+
+
+def info(message: str) -> None:
+    """A message shown unless ``-q``."""
+    if _state["level"] >= 1:
+        console.print(message, markup=False)
+
+
+def detail(message: str) -> None:
+    """A message shown only with ``-v``."""
+    if _state["level"] >= 2:
+        console.print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    """A warning, shown unless ``-q``."""
+    if _state["level"] >= 1:
+        console.print(f"Warning: {message}", markup=False, style="yellow")
+
+
+@contextmanager
+def progress(description: str, total: float | None = None, unit: str = "frames"):
+    """A rich progress bar on standard error; yields ``advance(n)``. Silent off a terminal or with -q."""
+    if _state["level"] == 0 or not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn(f"{{task.speed:>7.0f}} {unit}/s" if unit else ""), TimeElapsedColumn()]  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)

@@ -1,0 +1,314 @@
+"""Pose file formats: ``.skels``, ``.pose`` and ``.h5``, read into and written from :class:`Sequence`.
+
+``.skels`` (Progressive Transformers, Saunders et al. 2020)
+    Text, one sequence a line: all frames joined by single spaces, each frame the layout's
+    J x D values (PT-50: 50 x 3 = 150) followed by a counter t/T (0 .. (T-1)/T). Joint values are
+    written with 5 decimals and the counter with 4, as in the released PHOENIX14T data. Parallel
+    files beside ``NAME.skels`` hold one line per sequence: ``NAME.text`` (sentence),
+    ``NAME.gloss`` (glosses) and ``NAME.files`` (sequence names). The counter is derived data:
+    it is checked for shape on reading and regenerated as t/T on writing.
+``.pose``
+    pose-format's binary file, one sequence; the header carries the layout.
+``.h5``
+    Many sequences in one HDF5 file (layout in ``docs/h5.md``): one group per sequence name
+    (a name with ``/`` makes nested groups) holding ``data`` (T, J, D) float32 with NaN for
+    missing points and ``confidence`` (T, J) float32; group attributes ``fps``, ``layout`` and
+    optionally ``text``, ``gloss``, ``start`` (seconds) and ``header`` (pose-format header bytes,
+    for every layout but pt50, which signkit defines); file attribute ``format_version`` (1).
+
+Every reader yields :class:`Sequence` and raises :class:`SignkitError` naming the file and the
+line or sequence at fault; every writer takes an iterable of them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from pose_format import Pose
+from pose_format.pose_header import PoseHeader
+from pose_format.utils.reader import BufferReader
+
+from signkit.errors import SignkitError
+from signkit.pose import FORMATS, H5, POSE, SKELS  # noqa: F401  (re-exported)
+from signkit.pose.layouts import CUSTOM, PT50, header_for, layout_of, pt50_header
+from signkit.pose.sequence import Sequence, make_pose, person0
+
+SUFFIXES = {".skels": SKELS, ".pose": POSE, ".h5": H5, ".hdf5": H5}
+SIBLINGS = ("text", "gloss", "files")
+H5_FORMAT_VERSION = 1
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+DEFAULT_FPS = 25.0
+
+
+def format_of_path(path: str | Path) -> str | None:
+    """The format named by a file's suffix (``.skels``, ``.pose``, ``.h5``/``.hdf5``), or None."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
+def sniff(head: bytes) -> str:
+    """Guess a pose format from the first bytes of a stream.
+
+    HDF5 by its 8-byte signature, ``.pose`` by pose-format's leading version number (a
+    little-endian float32 of 0.1 or 0.2), anything else is taken as ``.skels`` text.
+    """
+    if head.startswith(HDF5_SIGNATURE):
+        return H5
+    if len(head) >= 4 and round(struct.unpack("<f", head[:4])[0], 4) in (0.1, 0.2):
+        return POSE
+    return SKELS
+
+
+# --- .skels -------------------------------------------------------------------------------------
+
+
+def parse_skels_line(line: str, where: str, header: PoseHeader, dims: int = 3) -> np.ndarray:
+    """Parse one ``.skels`` line into frames.
+
+    Args:
+        line: the frames' values separated by whitespace.
+        where: ``FILE:LINE`` for error messages.
+        header: the layout of the frames (PT-50 by default in readers).
+        dims: values per joint.
+
+    Returns:
+        float32 array (frames, joints, dims), the counter column removed.
+
+    Raises:
+        SignkitError: a value is not a number, the line is empty, the number of values is not a
+            whole number of frames, or the counter column is not a counter in [0, 1].
+    """
+    tokens = line.split()
+    if not tokens:
+        raise SignkitError(f"{where}: empty line, no frames")
+    try:
+        values = np.array(tokens, dtype=np.float32)
+    except ValueError:
+        bad = next(t for t in tokens if not _is_number(t))
+        raise SignkitError(f"{where}: {bad[:20]!r} is not a number") from None
+    joints = header.total_points()
+    stride = joints * dims + 1
+    if values.size % stride:
+        raise SignkitError(
+            f"{where}: {values.size} values is not a whole number of frames of {stride} "
+            f"({joints} joints x {dims} + counter)"
+        )
+    frames = values.reshape(-1, stride)
+    counter = frames[:, -1]
+    if not np.isfinite(counter).all() or counter.min() < -0.01 or counter.max() > 1.5:
+        raise SignkitError(f"{where}: the last value of each frame is not a counter in [0, 1]; "
+                           f"is the layout {joints} joints x {dims}?")  # fmt: skip
+    return frames[:, :-1].reshape(-1, joints, dims)
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def format_skels_line(data: np.ndarray) -> str:
+    """Format frames (frames, joints, dims) as one ``.skels`` line with a t/T counter.
+
+    Missing values (NaN) are written as 0, the convention of Progressive Transformers' data.
+    """
+    frames = np.nan_to_num(np.asarray(data, dtype=np.float32), nan=0.0).reshape(len(data), -1)
+    count = len(frames)
+    per_frame = " ".join(["%.5f"] * frames.shape[1])
+    return " ".join(f"{per_frame % tuple(row)} {t / count:.4f}" for t, row in enumerate(frames.tolist()))
+
+
+def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = None,
+               fps: float = DEFAULT_FPS, header: PoseHeader | None = None) -> Iterator[Sequence]:  # fmt: skip
+    """Read ``.skels`` text into sequences.
+
+    Args:
+        text: the file's content.
+        name: the file name for messages (``<stdin>`` for a stream).
+        siblings: lines of the ``text``, ``gloss`` and ``files`` files, each as long as ``text``.
+        fps: frame rate (``.skels`` does not store one; PHOENIX14T and How2Sign t2p use 25).
+        header: the layout of the frames; PT-50 by default.
+    """
+    header = header or pt50_header()
+    siblings = siblings or {}
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise SignkitError(f"{name}: no sequences (empty input)")
+    for number, line in enumerate(lines, start=1):
+        data = parse_skels_line(line, f"{name}:{number}", header)
+        names = siblings.get("files")
+        yield Sequence(
+            name=names[number - 1] if names else f"{number:06d}",
+            pose=make_pose(header, data, None, fps),
+            text=siblings["text"][number - 1] if "text" in siblings else None,
+            gloss=siblings["gloss"][number - 1] if "gloss" in siblings else None,
+        )
+
+
+def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[str]]:
+    """Read the ``.text``/``.gloss``/``.files`` files beside ``path`` that exist.
+
+    Raises:
+        SignkitError: a sibling's line count differs from ``count`` (the ``.skels`` lines).
+    """
+    siblings = {}
+    for kind in SIBLINGS:
+        sibling = path.with_suffix(f".{kind}")
+        if sibling.is_file():
+            lines = sibling.read_text(encoding="utf-8").splitlines()
+            if count is not None and len(lines) != count:
+                raise SignkitError(f"{sibling}: {len(lines)} lines, but {path.name} has {count} sequences")
+            siblings[kind] = lines
+    return siblings
+
+
+# --- .pose --------------------------------------------------------------------------------------
+
+
+def read_pose(content: bytes, name: str) -> Sequence:
+    """Read a pose-format ``.pose`` file's bytes into one sequence named ``name``."""
+    try:
+        pose = Pose.read(content)
+    except Exception as error:  # pose-format raises struct, value and index errors on bad bytes
+        raise SignkitError(f"{name}: not a valid .pose file ({type(error).__name__}: {error})") from None
+    if pose.body.data.shape[0] == 0:
+        raise SignkitError(f"{name}: the pose has no frames")
+    return Sequence(name=Path(name).stem, pose=pose)
+
+
+def write_pose(sequence: Sequence, file: BinaryIO) -> None:
+    """Write one sequence as a pose-format ``.pose`` file (text and gloss are not stored)."""
+    sequence.pose.write(file)
+
+
+# --- .h5 ----------------------------------------------------------------------------------------
+
+
+def read_h5(source: str | Path | bytes, name: str) -> Iterator[Sequence]:
+    """Read every sequence of a signkit HDF5 file, in the order they were written.
+
+    Args:
+        source: a path, or the file's bytes (standard input).
+        name: the file name for messages.
+    """
+    import h5py
+
+    try:
+        file = h5py.File(io.BytesIO(source) if isinstance(source, bytes) else source, "r")
+    except OSError as error:
+        raise SignkitError(f"{name}: not a readable HDF5 file ({error})") from None
+    with file:
+        found = False
+        for path, group in _h5_sequence_groups(file):
+            found = True
+            yield _h5_sequence(path, group, name)
+        if not found:
+            raise SignkitError(f"{name}: no sequences (no group with a 'data' dataset)")
+
+
+def _h5_sequence_groups(group, prefix: str = ""):
+    import h5py
+
+    for key in group.keys():
+        item = group[key]
+        if isinstance(item, h5py.Group):
+            path = f"{prefix}{key}"
+            if "data" in item:
+                yield path, item
+            else:
+                yield from _h5_sequence_groups(item, path + "/")
+
+
+def _h5_sequence(path: str, group, name: str) -> Sequence:
+    where = f"{name}: sequence {path}"
+    attrs = group.attrs
+    try:
+        data = np.asarray(group["data"], dtype=np.float32)
+        confidence = np.asarray(group["confidence"], dtype=np.float32) if "confidence" in group else None
+        fps = float(attrs["fps"])
+        layout = str(attrs.get("layout", CUSTOM))
+    except KeyError as error:
+        raise SignkitError(f"{where}: missing {error}") from None
+    if "header" in attrs:
+        header = PoseHeader.read(BufferReader(bytes(np.asarray(attrs["header"]).tobytes())))
+    else:
+        try:
+            header = header_for(layout)
+        except ValueError as error:
+            raise SignkitError(f"{where}: {error} and no 'header' attribute") from None
+    if data.ndim != 3 or data.shape[1] != header.total_points():
+        raise SignkitError(f"{where}: data of shape {data.shape} does not fit layout {layout} "
+                           f"({header.total_points()} points)")  # fmt: skip
+    if confidence is not None and confidence.shape != data.shape[:2]:
+        raise SignkitError(f"{where}: confidence of shape {confidence.shape} does not match data {data.shape}")
+    if len(data) == 0:
+        raise SignkitError(f"{where}: no frames")
+    return Sequence(
+        name=path,
+        pose=make_pose(header, data, confidence, fps),
+        text=_h5_text(attrs.get("text")),
+        gloss=_h5_text(attrs.get("gloss")),
+        start=float(attrs.get("start", 0.0)),
+    )
+
+
+def _h5_text(value) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def write_h5(sequences: Iterable[Sequence], file: BinaryIO) -> int:
+    """Write sequences into one HDF5 file (layout in the module docstring); returns the count.
+
+    Raises:
+        SignkitError: two sequences share a name, or one name is a prefix group of another.
+    """
+    import h5py
+
+    from signkit import __version__
+
+    count = 0
+    with h5py.File(file, "w", track_order=True) as h5:
+        h5.attrs["format_version"] = H5_FORMAT_VERSION
+        h5.attrs["signkit_version"] = __version__
+        for sequence in sequences:
+            group = _h5_new_group(h5, sequence.name)
+            data, confidence = person0(sequence.pose)
+            group.create_dataset("data", data=data)
+            group.create_dataset("confidence", data=confidence)
+            layout = sequence.layout
+            group.attrs["fps"] = sequence.fps
+            group.attrs["layout"] = layout
+            if layout != PT50:
+                buffer = io.BytesIO()
+                sequence.pose.header.write(buffer)
+                group.attrs["header"] = np.void(buffer.getvalue())
+            for key in ("text", "gloss"):
+                if getattr(sequence, key) is not None:
+                    group.attrs[key] = getattr(sequence, key)
+            if sequence.start:
+                group.attrs["start"] = sequence.start
+            count += 1
+    return count
+
+
+def _h5_new_group(h5, name: str):
+    group = h5
+    parts = [part for part in name.split("/") if part]
+    if not parts:
+        raise SignkitError(f"sequence name {name!r} cannot be an HDF5 group name")
+    for depth, part in enumerate(parts):
+        if part in group:
+            group = group[part]
+            if depth == len(parts) - 1 or "data" in group:
+                raise SignkitError(f"two sequences are named {name!r} (or one is inside another); names must be unique")
+        else:
+            group = group.create_group(part, track_order=True)
+    return group

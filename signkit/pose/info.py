@@ -1,0 +1,51 @@
+"""Summaries of pose files for ``signkit info``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from signkit.io import STDIN_NAME, is_stdio, open_sequences
+
+
+def info(path: str | Path | None, fmt: str | None = None) -> dict:
+    """Describe the sequences of a pose file or of standard input.
+
+    Returns:
+        A dict with ``file``, ``format``, ``layouts`` (sorted names), ``sequences``, ``frames``
+        (total), ``frames_min``/``frames_max``, ``fps`` (distinct values), ``seconds`` (total
+        duration) and ``missing``: per component, the share of points with confidence 0 over all
+        frames (0.0 to 1.0).
+
+    Raises:
+        SignkitError: as :func:`signkit.io.read_sequences`.
+    """
+    fmt, sequences = open_sequences(path, fmt)
+    layouts, fps, lengths, seconds = set(), set(), [], 0.0
+    missing: dict[str, list[float]] = {}
+    for sequence in sequences:
+        layouts.add(sequence.layout)
+        fps.add(round(sequence.fps, 3))
+        lengths.append(sequence.frames)
+        seconds += sequence.frames / sequence.fps
+        confidence = np.asarray(sequence.pose.body.confidence[:, 0])
+        start = 0
+        for component in sequence.pose.header.components:
+            size = len(component.points)
+            counts = missing.setdefault(component.name, [0.0, 0.0])
+            counts[0] += float((confidence[:, start : start + size] == 0).sum())
+            counts[1] += confidence[:, start : start + size].size
+            start += size
+    return {
+        "file": STDIN_NAME if is_stdio(path) else str(path),
+        "format": fmt,
+        "layouts": sorted(layouts),
+        "sequences": len(lengths),
+        "frames": int(sum(lengths)),
+        "frames_min": int(min(lengths)),
+        "frames_max": int(max(lengths)),
+        "fps": sorted(fps),
+        "seconds": seconds,
+        "missing": {name: (n / total if total else 0.0) for name, (n, total) in missing.items()},
+    }

@@ -1,0 +1,89 @@
+"""The one data model: a named :class:`pose_format.Pose` with the text it signs.
+
+Files of many sequences (``.skels``, ``.h5``) hold one :class:`Sequence` each; a ``.pose`` file
+holds one. The pose itself is always a ``pose_format.Pose``: ``pose.body.data`` is a masked array
+of shape (frames, people, points, dims), ``pose.body.confidence`` has shape (frames, people,
+points), ``pose.body.fps`` is frames per second. signkit works on person 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pose_format import Pose
+from pose_format.numpy import NumPyPoseBody
+from pose_format.pose_header import PoseHeader
+
+from signkit.pose.layouts import layout_of
+
+
+@dataclass
+class Sequence:
+    """One signing sequence.
+
+    Attributes:
+        name: identifier (a ``.files`` line, an HDF5 group path, a file stem).
+        pose: the poses, a ``pose_format.Pose``.
+        text: the spoken-language sentence it signs, when known.
+        gloss: the gloss sequence it signs (space-separated glosses), when known.
+        start: time of its first frame in seconds from the start of the programme (0 unless
+            the sequence was cut from a longer one, e.g. a subtitle cue).
+    """
+
+    name: str
+    pose: Pose
+    text: str | None = None
+    gloss: str | None = None
+    start: float = 0.0
+
+    @property
+    def layout(self) -> str:
+        """The layout name of the pose header (see :func:`signkit.pose.layouts.layout_of`)."""
+        return layout_of(self.pose.header)
+
+    @property
+    def frames(self) -> int:
+        """Number of frames."""
+        return int(self.pose.body.data.shape[0])
+
+    @property
+    def fps(self) -> float:
+        """Frames per second."""
+        return float(self.pose.body.fps)
+
+
+def make_pose(header: PoseHeader, data: np.ndarray, confidence: np.ndarray | None, fps: float) -> Pose:
+    """Build a single-person Pose from plain arrays.
+
+    Args:
+        header: the layout header; ``data`` must have ``header.total_points()`` points.
+        data: float array (frames, points, dims). NaN values count as missing.
+        confidence: (frames, points) in [0, 1], or None for 1 wherever data is finite.
+        fps: frames per second.
+
+    Points with confidence 0 or NaN data are masked and get value 0 and confidence 0.
+    """
+    data = np.asarray(data, dtype=np.float32)
+    missing = ~np.isfinite(data).all(axis=-1)
+    if confidence is None:
+        confidence = np.ones(data.shape[:2], dtype=np.float32)
+    confidence = np.where(missing, 0.0, np.asarray(confidence, dtype=np.float32)).astype(np.float32)
+    data = np.where(missing[..., None], 0.0, data).astype(np.float32)
+    mask = np.repeat((confidence == 0)[..., None], data.shape[-1], axis=-1)
+    body = NumPyPoseBody(fps=float(fps), data=np.ma.masked_array(data[:, None], mask=mask[:, None]),
+                         confidence=confidence[:, None])  # fmt: skip
+    return Pose(header, body)
+
+
+def person0(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
+    """The first person's points as plain arrays.
+
+    Returns:
+        ``(data, confidence)``: float32 (frames, points, dims) with missing points set to NaN,
+        and float32 (frames, points) with 0 for missing points.
+    """
+    data = np.ma.filled(pose.body.data[:, 0].astype(np.float32), np.nan)
+    confidence = np.asarray(pose.body.confidence[:, 0], dtype=np.float32)
+    data[confidence == 0] = np.nan
+    return data, np.where(np.isnan(data).any(axis=-1), 0.0, confidence).astype(np.float32)
