@@ -10,7 +10,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from signkit import __version__, log
@@ -49,15 +48,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code (see the module docstring)."""
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="signkit", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        # make_context + invoke rather than main(): click's main turns a closed pipe into exit 1
+        # and prints its own messages; here every outcome is decided below, in one place.
+        with command.make_context("signkit", list(sys.argv[1:] if argv is None else argv)) as context:
+            command.invoke(context)
         sys.stdout.flush()
-    except click.exceptions.Exit as exit_:
+        code = 0
+    except typer.Exit as exit_:
         code = exit_.exit_code
-    except click.ClickException as error:
+    except typer.TyperException as error:  # usage errors: bad options or arguments
         error.show()
         code = error.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)
         code = 130
     except BrokenPipeError:

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose, check_format
+from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose
 
 NAME = "convert"
 
@@ -26,6 +26,6 @@ def command(
     from signkit.pose.convert import convert
 
     log.configure(quiet, verbose)
-    sequences = read_sequences(file, check_format(source_format, "--from"), fps)
-    count = write_sequences(convert(sequences, layout), output, check_format(target_format, "--to"))
+    sequences = read_sequences(file, source_format, fps)
+    count = write_sequences(convert(sequences, layout), output, target_format)
     log.detail(f"converted {count} sequences")

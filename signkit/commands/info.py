@@ -7,7 +7,7 @@ import json
 import typer
 
 from signkit import log
-from signkit.commands.options import From, Input, Quiet, Verbose, check_format
+from signkit.commands.options import From, Input, Quiet, Verbose
 
 NAME = "info"
 
@@ -22,7 +22,7 @@ def command(
     from signkit.pose.info import info
 
     log.configure(quiet, verbose)
-    summary = info(file, check_format(source_format, "--from"))
+    summary = info(file, source_format)
     if as_json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return

@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Output, Quiet, Verbose, check_format
+from signkit.commands.options import Fps, From, Input, Output, Quiet, Verbose
 
 NAME = "render"
 
@@ -48,7 +48,7 @@ def command(
         width, height = (int(part) for part in size.lower().split("x"))
     except ValueError:
         raise typer.BadParameter(f"{size!r} is not WIDTHxHEIGHT", param_hint="--size") from None
-    sequences = read_sequences(file, check_format(source_format, "--from"))
+    sequences = read_sequences(file, source_format)
     with log.progress("render") as advance:
         count = render(sequences, output, fmt=to, width=width, height=height, background=_colour(background),
                        fps=fps, on_frame=advance)  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, Input, Lexicons, Output, Quiet, To, Verbose, check_format
+from signkit.commands.options import Fps, Input, Lexicons, Output, Quiet, To, Verbose
 
 NAME = "t2p"
 
@@ -48,4 +48,4 @@ def command(
 
     sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
                     on_glosses=show)  # fmt: skip
-    write_sequences(sequences, output, check_format(target_format, "--to"))
+    write_sequences(sequences, output, target_format)

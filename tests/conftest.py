@@ -1,0 +1,42 @@
+"""Shared test helpers: the real data beside the project, and running the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def data() -> Path:
+    """``../shared/data``; the test is skipped when it is absent."""
+    if not DATA.is_dir():
+        pytest.skip(f"real data not found at {DATA} (../shared/data beside the project)")
+    return DATA
+
+
+def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None, env: dict | None = None):
+    """Run ``python -m signkit ARGS`` as a user would, with real pipes; returns CompletedProcess."""
+    if isinstance(input, str):
+        input = input.encode()
+    environment = {k: v for k, v in os.environ.items() if k not in ("SIGNKIT_DEBUG", "SIGNKIT_LEXICON")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "signkit", *args], input=input, capture_output=True, cwd=cwd,
+                          env=environment, timeout=300)  # fmt: skip
+
+
+def assert_error(result, *fragments: str) -> None:
+    """Exit 1, one ``Error:`` line on stderr containing every fragment, no traceback, no stdout."""
+    stderr = result.stderr.decode()
+    assert result.returncode == 1, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], stderr
+    assert result.stdout == b""

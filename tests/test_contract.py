@@ -1,0 +1,103 @@
+"""The command contract: exit codes, one-line errors, stdin/stdout, atomic outputs, fast help."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from conftest import assert_error, signkit
+
+GOOD_FRAME = " ".join(["0.1"] * 150 + ["0.0"])
+
+
+def test_empty_stdin():
+    assert_error(signkit("render", input=b""), "<stdin>: empty input")
+    assert_error(signkit("t2p", input=b"\n  \n"), "<stdin>: empty input")
+
+
+def test_skels_line_not_whole_frames(tmp_path):
+    bad = tmp_path / "bad.skels"
+    bad.write_text(GOOD_FRAME + "\n" + GOOD_FRAME + " 0.5 0.5\n")
+    out = tmp_path / "out.h5"
+    assert_error(signkit("convert", str(bad), "-o", str(out)), "bad.skels:2:", "not a whole number of frames")
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_garbage_bytes(tmp_path):
+    garbage = bytes(range(256)) * 4
+    assert_error(signkit("render", "-o", str(tmp_path / "x.mp4"), input=garbage), "<stdin>")
+    assert_error(signkit("info", input=garbage), "<stdin>")
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_file(tmp_path):
+    assert_error(signkit("info", str(tmp_path / "nope.skels")), "nope.skels: no such file")
+    assert_error(signkit("t2p", str(tmp_path / "nope.txt")), "nope.txt: no such file")
+
+
+def test_unknown_gloss_without_fingerspelling(tmp_path):
+    out = tmp_path / "out.pose"
+    result = signkit("t2p", "--from", "gloss", "--no-fingerspell", "-o", str(out), input="HELLO\n")
+    assert_error(result, "<stdin>:1:", "'HELLO'", "fingerspelling is off")
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_usage_exits_2():
+    result = signkit("convert", "--to", "docx")
+    assert result.returncode == 2 and b"docx" in result.stderr
+    assert signkit("no-such-command").returncode == 2
+
+
+def test_traceback_only_when_asked(tmp_path):
+    missing = str(tmp_path / "nope.skels")
+    assert b"Traceback" not in signkit("info", missing).stderr
+    assert b"Traceback" in signkit("info", missing, env={"SIGNKIT_DEBUG": "1"}).stderr
+    assert b"Traceback" in signkit("info", "-v", missing).stderr
+
+
+def test_closed_pipe_ends_quietly(data):
+    text = data / "how2sign-text" / "test.en.txt"
+    command = f"{sys.executable} -m signkit t2p {text} | head -c 10"
+    result = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b"" and len(result.stdout) == 10
+
+
+def _run_with_terminal(args: list[str], stdin_tty: bool, input: bytes = b"") -> tuple[int, bytes]:
+    controller, terminal = pty.openpty()
+    stdin = terminal if stdin_tty else subprocess.PIPE
+    process = subprocess.Popen([sys.executable, "-m", "signkit", *args], stdin=stdin,
+                               stdout=terminal if not stdin_tty else subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    _, stderr = process.communicate(input=None if stdin_tty else input, timeout=120)
+    os.close(controller)
+    os.close(terminal)
+    return process.returncode, stderr
+
+
+def test_binary_output_refused_on_a_terminal():
+    code, stderr = _run_with_terminal(["convert", "--to", "h5"], stdin_tty=False, input=GOOD_FRAME.encode())
+    assert code == 1 and b"refusing to write binary data to a terminal" in stderr
+
+
+def test_binary_input_from_a_terminal_is_refused_not_awaited():
+    code, stderr = _run_with_terminal(["render"], stdin_tty=True)
+    assert code == 1 and b"standard input is a terminal" in stderr
+
+
+def test_help_is_fast_and_light():
+    code = ("import sys; from signkit.cli import main; sys.argv = ['signkit', 't2p', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = {'torch', 'cv2', 'av', 'h5py', 'diffusers', 'transformers', 'mediapipe', 'simplemma'}\n"
+            "print(sorted(heavy & set(sys.modules)))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", ["info", "convert", "t2p", "render"])
+def test_every_command_has_help(command):
+    result = signkit(command, "--help")
+    assert result.returncode == 0 and b"Usage" in result.stdout
