@@ -14,6 +14,7 @@ Frames are always RGB ``uint8`` arrays of shape (height, width, 3), in pixels.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import shutil
 import tempfile
@@ -41,19 +42,20 @@ _LIMITED_RANGE = 1  # AVCOL_RANGE_MPEG
 PNG_PATTERN = "frame_{:06d}.png"
 
 
-def _frame_rate(fps: float) -> Fraction:
+def _frame_rate(fps: float, where: str) -> Fraction:
     """fps as an exact fraction: 29.97 -> 2997/100, 29.97003 (NTSC, 30000/1001) -> 30000/1001."""
-    if not isinstance(fps, (int, float, Fraction)) or not math.isfinite(fps) or fps <= 0:
-        raise SignkitError(f"frame rate must be a positive number of frames per second, got {fps!r}")
-    return Fraction(fps).limit_denominator(1001)
+    if not isinstance(fps, numbers.Real) or not math.isfinite(fps) or fps <= 0:
+        raise SignkitError(f"{where}: frame rate must be a positive number of frames per second, got {fps!r}")
+    return Fraction(float(fps)).limit_denominator(1001)
 
 
 def _checked(frames: Iterable[np.ndarray], where: str) -> Iterator[np.ndarray]:
     """The frames, each checked to be RGB uint8 (H, W, 3) of the same shape as the first."""
     shape = None
     for number, frame in enumerate(frames, start=1):
-        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-            got = f"{frame.dtype} {frame.shape}" if isinstance(frame, np.ndarray) else type(frame).__name__
+        array = isinstance(frame, np.ndarray)
+        if not (array and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3):
+            got = f"{frame.dtype} {frame.shape}" if array else type(frame).__name__
             raise SignkitError(f"{where}: frame {number}: expected RGB uint8 (height, width, 3), got {got}")
         if shape is None:
             shape = frame.shape
@@ -88,9 +90,9 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
     """
     import av
 
-    rate = _frame_rate(fps)
     name = getattr(file, "name", None)
     where = name if isinstance(name, str) else "video"
+    rate = _frame_rate(fps, where)
     frames = _checked(frames, where)
     first = next(frames, None)
     if first is None:
@@ -203,7 +205,8 @@ def _frame_number(path: Path) -> tuple[int, str]:
 
 
 def _read_pngs(folder: Path) -> Iterator[np.ndarray]:
-    files = sorted((p for p in folder.iterdir() if p.suffix.lower() == ".png" and p.is_file()), key=_frame_number)
+    files = [p for p in folder.iterdir() if p.suffix.lower() == ".png" and p.is_file()]
+    files.sort(key=_frame_number)
     if not files:
         raise SignkitError(f"{folder}: no PNG frames in the folder")
     return _decode_pngs(files)

@@ -10,6 +10,11 @@ from signkit import log
 from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose
 
 NAME = "convert"
+EXAMPLES = [
+    'signkit convert ../shared/data/phoenix14t/sample/dev.skels -o dev.h5',
+    'signkit convert dev.h5 -o dev-copy.skels',
+    'signkit convert ../shared/data/asl-lexicon/ase/hello.pose --layout pt50 -o hello-pt50.pose',
+]
 
 
 def command(

@@ -16,6 +16,11 @@ from signkit import log
 from signkit.commands.options import Fps, From, Input, Output, Quiet, Verbose
 
 NAME = "render"
+EXAMPLES = [
+    'echo "hello" | signkit t2p | signkit render > hello.mp4',
+    'signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4 --size 640x480 --background black',
+    'signkit render ../shared/data/asl-lexicon/ase/hello.pose -o hello-frames --to png',
+]
 
 
 def _colour(value: str) -> tuple[int, int, int]:

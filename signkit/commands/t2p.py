@@ -17,6 +17,12 @@ from signkit import log
 from signkit.commands.options import Fps, Input, Lexicons, Output, Quiet, To, Verbose
 
 NAME = "t2p"
+EXAMPLES = [
+    'echo "hello" | signkit t2p | signkit render > hello.mp4',
+    'echo "Hello, thank you. My mother is happy today." | signkit t2p -v --lexicon ../shared/data/asl-lexicon -o sentence.pose',
+    'echo "HELLO THANK-YOU" | signkit t2p --from gloss --lexicon ../shared/data/asl-lexicon > glosses.skels',
+    'head -n 20 ../shared/data/how2sign-text/test.en.txt | signkit t2p --lexicon ../shared/data/asl-lexicon -o how2sign.h5',
+]
 
 
 def command(

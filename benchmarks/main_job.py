@@ -1,0 +1,69 @@
+"""Benchmark of the main job and its two commands; prints its figures.
+
+    python benchmarks/main_job.py [--repeat 5]
+
+1. wall time of `echo hello | signkit t2p | signkit render > hello.mp4` in cold processes
+   (target on a 2-core machine: under 1.5 s);
+2. t2p output frames per second on the whole How2Sign test text (2,328 sentences) with the
+   ASL lexicon of ../shared/data, writing .h5 and .skels (whole command, start-up included);
+3. render frames per second at 512x512 (drawing + H.264 encoding, in process; target 300).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SIGNKIT = f"{shlex.quote(sys.executable)} -m signkit"
+
+
+def timed(command: str, cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], cwd=cwd, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"benchmarks need the real data at {DATA}")
+    from signkit.io import read_sequences
+    from signkit.render.render import render
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        timed(f'echo "hello" | {SIGNKIT} t2p | {SIGNKIT} render > hello.mp4', work)  # warm the disk cache
+        times = [timed(f'echo "hello" | {SIGNKIT} t2p | {SIGNKIT} render > hello.mp4', work)
+                 for _ in range(args.repeat)]  # fmt: skip
+        print(f"main job (echo hello | t2p | render > hello.mp4): median {statistics.median(times):.3f} s, "
+              f"min {min(times):.3f} s over {args.repeat} cold runs")  # fmt: skip
+
+        text = DATA / "how2sign-text" / "test.en.txt"
+        lexicon = DATA / "asl-lexicon"
+        for suffix in ("h5", "skels"):
+            seconds = timed(f"{SIGNKIT} t2p {text} --lexicon {lexicon} -o out.{suffix}", work)
+            sequences = list(read_sequences(work / f"out.{suffix}"))
+            frames = sum(s.frames for s in sequences)
+            print(f"t2p How2Sign test text -> .{suffix}: {len(sequences)} sequences, {frames} frames in "
+                  f"{seconds:.2f} s = {frames / seconds:,.0f} frames/s")  # fmt: skip
+
+        sequences = list(read_sequences(work / "out.h5"))[:40]
+        frames = sum(s.frames for s in sequences)
+        start = time.perf_counter()
+        render(sequences, work / "render.mp4", width=512, height=512)
+        seconds = time.perf_counter() - start
+        print(f"render 512x512 to MP4 (draw + H.264): {frames} frames in {seconds:.2f} s = "
+              f"{frames / seconds:,.0f} frames/s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
