@@ -98,3 +98,20 @@ def test_main_job_makes_a_playable_video(tmp_path):
         decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
     assert len(decoded) == expected
     assert all((frame < 200).any() for frame in decoded)  # a signer is drawn in every frame
+
+
+def test_render_background_and_png_frames(data, tmp_path):
+    skels = data / "phoenix14t" / "sample" / "dev.skels"
+    result = signkit("render", str(skels), "-o", str(tmp_path / "frames"), "--to", "png", "--size", "320x240",
+                     "--background", "#102030")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import cv2
+
+    files = sorted((tmp_path / "frames").glob("frame_*.png"))
+    total = sum(s.frames for s in read_sequences(skels))
+    assert len(files) == total and files[0].name == "frame_000001.png"
+    first = cv2.cvtColor(cv2.imread(str(files[0])), cv2.COLOR_BGR2RGB)
+    assert first.shape == (240, 320, 3) and tuple(first[0, 0]) == (0x10, 0x20, 0x30)
+    white = signkit("render", str(skels), "-o", str(tmp_path / "w"), "--to", "png")
+    assert white.returncode == 0 and tuple(cv2.imread(str(tmp_path / "w" / "frame_000001.png"))[0, 0]) == (255, 255, 255)
+    assert signkit("render", str(skels), "--background", "mauve-ish").returncode == 2

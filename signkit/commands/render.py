@@ -23,13 +23,25 @@ EXAMPLES = [
 ]
 
 
-def _colour(value: str) -> tuple[int, int, int]:
-    from rich.color import Color, ColorParseError
+COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "gray": (128, 128, 128),
+           "green": (0, 177, 64), "blue": (0, 71, 187)}  # green and blue: chroma-key screens
 
+
+def _colour(value: str) -> tuple[int, int, int]:
+    """A colour name of COLOURS, ``#rrggbb`` or ``R,G,B`` as an RGB tuple (usage error otherwise)."""
+    text = value.strip().lower()
     try:
-        return tuple(Color.parse(value).get_truecolor())
-    except ColorParseError:
-        raise typer.BadParameter(f"{value!r} is not a colour (a name such as white, or #rrggbb)", param_hint="--background") from None
+        if text in COLOURS:
+            return COLOURS[text]
+        if text.startswith("#") and len(text) == 7:
+            return tuple(int(text[i : i + 2], 16) for i in (1, 3, 5))
+        parts = tuple(int(part) for part in text.split(","))
+        if len(parts) == 3 and all(0 <= part <= 255 for part in parts):
+            return parts
+    except ValueError:
+        pass
+    raise typer.BadParameter(f"{value!r} is not a colour ({', '.join(COLOURS)}, #rrggbb or R,G,B)",
+                             param_hint="--background")  # fmt: skip
 
 
 def command(
@@ -38,7 +50,7 @@ def command(
     source_format: From = None,
     to: Optional[str] = typer.Option(None, "--to", help="Output: mp4 or png (default: png for a folder, else mp4).", show_default=False),
     size: str = typer.Option("512x512", "--size", help="Frame size WIDTHxHEIGHT in pixels."),
-    background: str = typer.Option("white", "--background", help="Background colour: a name or #rrggbb."),
+    background: str = typer.Option("white", "--background", help="Background colour: white, black, grey, green, blue, #rrggbb or R,G,B."),
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,

@@ -7,9 +7,9 @@ shoulder width 1/3), then
    rest pose; other gaps are filled by linear interpolation over time;
 2. the clip is trimmed to its active span (frames where a signing hand's wrist is above its
    elbow), dropping the citation form's raise and lowering;
-3. it is retargeted to one signer: each arm rebuilt from the shoulder with the clip's bone
-   directions and the reference signer's bone lengths, each hand scaled to the reference hand
-   size and attached at the new wrist;
+3. it is retargeted to one signer (:func:`retarget`): each bone rebuilt outwards from the
+   neck and shoulders with the reference signer's lengths, keeping the clip's motion as seen
+   from the front; each hand scaled to the reference hand size and attached at the new wrist;
 4. it is resampled to the output fps, sped up where a citation-form sign is longer than a
    fluent one (at most ``MAX_SIGN_SECONDS``, or ``MAX_LETTER_SECONDS`` for a letter).
 
@@ -118,33 +118,42 @@ def _fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
 
 
 def retarget(points: np.ndarray) -> np.ndarray:
-    """Give a clip the reference signer's proportions, keeping its motion.
+    """Give a clip the reference signer's proportions, keeping its motion as seen from the front.
+
+    Depth from monocular trackers is unreliable, so each bone is rebuilt from its image-plane
+    part: the clip's 2D bone vectors are scaled so that the bone's longest 2D extent (90th
+    percentile over the clip: the bone parallel to the image) equals the reference length, and
+    the depth is solved from the constant 3D length, keeping the clip's sign of depth (the
+    skeletal-model idea of Zelinka & Kanis, 2020). Hands are scaled about the wrist so that the
+    2D hand size matches the reference.
 
     Args:
         points: (frames, 50, 3) complete PT-50 points.
 
     Returns:
-        (frames, 50, 3): each arm rebuilt from its shoulder along the clip's bone directions with
-        the reference upper-arm and forearm lengths; each hand scaled about its root to the
-        reference hand size and moved with the wrist; the nose at the reference distance.
+        (frames, 50, 3): nose, arms and hands rebuilt from the neck and shoulders outwards.
     """
     out = points.copy()
-    nose = points[:, 0] - points[:, 1]
-    out[:, 0] = out[:, 1] + nose / np.maximum(_length(nose), 1e-6)[:, None] * _length(REST_POSE[0] - REST_POSE[1])
+    out[:, 0] = _bone(out[:, 1], points[:, 0] - points[:, 1], _length(REST_POSE[0] - REST_POSE[1]))
     for shoulder, elbow, wrist, hand in ARMS.values():
-        upper = points[:, elbow] - points[:, shoulder]
-        fore = points[:, wrist] - points[:, elbow]
-        out[:, elbow] = out[:, shoulder] + _unit(upper) * _length(REST_POSE[elbow] - REST_POSE[shoulder])
-        out[:, wrist] = out[:, elbow] + _unit(fore) * _length(REST_POSE[wrist] - REST_POSE[elbow])
-        size = np.median(_length(points[:, hand.start + HAND_SIZE_POINT] - points[:, hand.start]))
-        scale = _length(REST_POSE[hand.start + HAND_SIZE_POINT] - REST_POSE[hand.start]) / max(size, 1e-6)
-        offsets = (points[:, hand] - points[:, wrist : wrist + 1]) * scale
-        out[:, hand] = out[:, wrist : wrist + 1] + offsets
+        out[:, elbow] = _bone(out[:, shoulder], points[:, elbow] - points[:, shoulder],
+                              _length(REST_POSE[elbow] - REST_POSE[shoulder]))  # fmt: skip
+        out[:, wrist] = _bone(out[:, elbow], points[:, wrist] - points[:, elbow],
+                              _length(REST_POSE[wrist] - REST_POSE[elbow]))  # fmt: skip
+        size = _length(points[:, hand.start + HAND_SIZE_POINT, :2] - points[:, hand.start, :2])
+        reference = _length(REST_POSE[hand.start + HAND_SIZE_POINT, :2] - REST_POSE[hand.start, :2])
+        scale = reference / max(float(np.percentile(size, 90)), 1e-6)
+        out[:, hand] = out[:, wrist : wrist + 1] + (points[:, hand] - points[:, wrist : wrist + 1]) * scale
     return out
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(_length(vectors), 1e-6)[..., None]
+def _bone(parent: np.ndarray, vector: np.ndarray, length: float) -> np.ndarray:
+    """Child joints (frames, 3) at ``length`` from ``parent`` along ``vector``'s 2D direction and extent."""
+    planar = vector[:, :2] * (length / max(float(np.percentile(_length(vector[:, :2]), 90)), 1e-6))
+    extent = _length(planar)
+    planar *= np.minimum(1.0, length / np.maximum(extent, 1e-6))[:, None]
+    depth = np.sign(vector[:, 2]) * np.sqrt(np.maximum(length**2 - _length(planar) ** 2, 0.0))
+    return parent + np.concatenate([planar, depth[:, None]], axis=-1)
 
 
 def resample(points: np.ndarray, frames: int) -> np.ndarray:
