@@ -49,9 +49,12 @@ def command(
     content, name = read_bytes(file, "sentences")
     lines = decode_text(content, name).splitlines()
 
-    def show(number: int, glosses: list[str]) -> None:
-        log.detail(f"{name}:{number}: {' '.join(glosses)}")
+    with log.progress("t2p", total=len(lines), unit="lines") as advance:
 
-    sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
-                    on_glosses=show)  # fmt: skip
-    write_sequences(sequences, output, target_format)
+        def show(number: int, glosses: list[str]) -> None:
+            log.detail(f"{name}:{number}: {' '.join(glosses)}")
+            advance(1)
+
+        sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
+                        on_glosses=show)  # fmt: skip
+        write_sequences(sequences, output, target_format)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from signkit.io import STDIN_NAME, is_stdio, open_sequences
+from signkit.pose.layouts import component_slice
 
 
 def info(path: str | Path | None, fmt: str | None = None) -> dict:
@@ -30,13 +31,11 @@ def info(path: str | Path | None, fmt: str | None = None) -> dict:
         lengths.append(sequence.frames)
         seconds += sequence.frames / sequence.fps
         confidence = np.asarray(sequence.pose.body.confidence[:, 0])
-        start = 0
         for component in sequence.pose.header.components:
-            size = len(component.points)
+            points = confidence[:, component_slice(sequence.pose.header, component.name)]
             counts = missing.setdefault(component.name, [0.0, 0.0])
-            counts[0] += float((confidence[:, start : start + size] == 0).sum())
-            counts[1] += confidence[:, start : start + size].size
-            start += size
+            counts[0] += float((points == 0).sum())
+            counts[1] += points.size
     return {
         "file": STDIN_NAME if is_stdio(path) else str(path),
         "format": fmt,
