@@ -98,6 +98,16 @@ def test_main_job_makes_a_playable_video(tmp_path):
         decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
     assert len(decoded) == expected
     assert all((frame < 200).any() for frame in decoded)  # a signer is drawn in every frame
+    content = out.read_bytes()  # redirected to a file: faststart, the index before the media
+    assert -1 < content.find(b"moov") < content.find(b"mdat") and b"moof" not in content
+
+
+def test_render_to_a_pipe_is_fragmented(tmp_path):
+    out = tmp_path / "piped.mp4"
+    command = f"echo hello | {sys.executable} -m signkit t2p | {sys.executable} -m signkit render | cat > {out}"
+    assert subprocess.run(["bash", "-c", command], timeout=300).returncode == 0
+    content = out.read_bytes()
+    assert content.find(b"moov") < content.find(b"moof") < content.find(b"mdat")
 
 
 def test_render_background_and_png_frames(data, tmp_path):

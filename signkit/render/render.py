@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,7 +69,7 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
     Args:
         sequences: the sequences, rendered one after another with one framing for all.
         output: an ``.mp4`` file, a folder for PNG frames, or ``-``/None for standard output
-            (fragmented MP4).
+            (fragmented MP4 to a pipe; faststart when it is redirected to a file).
         fmt: ``mp4`` or ``png``; default from the output (a name ending in ``.mp4`` or standard
             output: mp4; otherwise png).
         width, height: frame size in pixels (even numbers for MP4).
@@ -91,10 +93,21 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
     fmt = fmt or (MP4 if is_stdio(output) or str(output).lower().endswith(".mp4") else PNG)
     if fmt == MP4:
         with output_stream(output, binary=True) as file:
-            return write_video(frames, file, pose.body.fps, fragmented=is_stdio(output))
+            return write_video(frames, file, pose.body.fps, fragmented=_streams(output))
     if is_stdio(output):
         raise SignkitError("PNG frames go to a folder: give -o FOLDER")
     return _write_folder(frames, Path(output))
+
+
+def _streams(output: str | Path | None) -> bool:
+    """True when the MP4 goes to a pipe or terminal (fragmented); False for a regular file,
+    including standard output redirected to one (``> x.mp4``), which gets ``+faststart``."""
+    if not is_stdio(output):
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError):
+        return True
 
 
 def _counted(frames, on_frame):
