@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from signkit.errors import SignkitError
 from signkit.pose import formats
+from signkit.pose.formats import decode_text  # noqa: F401  (part of this module's interface)
 from signkit.pose.layouts import PT50
 from signkit.pose.sequence import Sequence
 
@@ -74,15 +75,6 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
     return content, name
 
 
-def decode_text(content: bytes, name: str) -> str:
-    """Decode UTF-8 text, naming the file and line of the first bad byte on failure."""
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        raise SignkitError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
-
-
 def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None) -> Iterator[Sequence]:
     """Read the sequences of a pose file or of standard input; see :func:`open_sequences`."""
     return open_sequences(path, fmt, fps)[1]
@@ -115,7 +107,7 @@ def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None) -> 
         if formats.sniff(content[:16]) != formats.SKELS:
             raise SignkitError(f"{name}: binary data, not .skels text")
         text = decode_text(content, name)
-        count = len(text.splitlines())
+        count = len(formats.skels_lines(text))
         siblings = {} if is_stdio(path) else formats.read_skels_siblings(Path(path), count)
         sequences = formats.read_skels(text, name, siblings, fps=fps or formats.DEFAULT_FPS)
     for sequence in sequences:
@@ -150,17 +142,21 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
     try:
         with file:
             yield file
+        os.replace(temporary, path)
+    except IsADirectoryError:
+        temporary.unlink(missing_ok=True)
+        raise SignkitError(f"{path}: is a folder, not a file") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    os.replace(temporary, path)
 
 
 def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt: str | None = None) -> int:
     """Write sequences to a file or standard output; returns how many were written.
 
     ``.skels`` goes line by line (so a pipe sees each sequence as soon as it is made) and, for a
-    file, writes the ``.text``, ``.gloss`` and ``.files`` siblings too. ``.pose`` takes exactly one
+    file, writes the ``.text``, ``.gloss`` and ``.files`` siblings too (removing an older sibling
+    that these sequences have nothing for). ``.pose`` takes exactly one
     sequence. Nothing is left behind when writing fails.
 
     Args:
@@ -214,7 +210,10 @@ def _write_skels(sequences: Iterable[Sequence], path: str | Path | None) -> int:
             raise SignkitError(f"{path or STDIO}: no sequences to write")
         if not is_stdio(path):
             for kind, lines in siblings.items():
+                sibling_path = Path(path).with_suffix(f".{kind}")
                 if any(line is not None for line in lines):
-                    with output_stream(Path(path).with_suffix(f".{kind}"), binary=False) as sibling:
+                    with output_stream(sibling_path, binary=False) as sibling:
                         sibling.write("".join(f"{line or ''}\n" for line in lines).encode())
+                else:  # an older sibling would pair other sentences with these poses
+                    sibling_path.unlink(missing_ok=True)
     return count

@@ -27,22 +27,10 @@ def debug() -> bool:
     return _state["level"] >= 2 or os.environ.get("SIGNKIT_DEBUG", "") not in ("", "0")
 
 
-def info(message: str) -> None:
-    """A message shown unless ``-q``."""
-    if _state["level"] >= 1:
-        console.print(message, markup=False)
-
-
 def detail(message: str) -> None:
     """A message shown only with ``-v``."""
     if _state["level"] >= 2:
         console.print(message, markup=False)
-
-
-def warn(message: str) -> None:
-    """A warning, shown unless ``-q``."""
-    if _state["level"] >= 1:
-        console.print(f"Warning: {message}", markup=False, style="yellow")
 
 
 @contextmanager
@@ -51,10 +39,14 @@ def progress(description: str, total: float | None = None, unit: str = "frames")
     if _state["level"] == 0 or not sys.stderr.isatty():
         yield lambda n=1: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn(f"{{task.speed:>7.0f}} {unit}/s" if unit else ""), TimeElapsedColumn()]  # fmt: skip
+    class Speed(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed or 0:>7.0f} {unit}/s")
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Speed(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)

@@ -13,6 +13,7 @@ Frames are always RGB ``uint8`` arrays of shape (height, width, 3), in pixels.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import re
@@ -66,7 +67,8 @@ def _checked(frames: Iterable[np.ndarray], where: str) -> Iterator[np.ndarray]:
         yield frame
 
 
-def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fragmented: bool) -> int:
+def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fragmented: bool,
+                name: str | None = None) -> int:  # fmt: skip
     """Encode frames as an H.264 MP4 (libx264, yuv420p) to an open binary file.
 
     Args:
@@ -83,6 +85,8 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
     Returns:
         The number of frames written.
 
+        name: the output's name for messages (default: the file object's name).
+
     Raises:
         SignkitError: no frames, a frame that is not RGB uint8 or differs in shape from the
             first, a bad fps, or an encoding failure. ``BrokenPipeError`` passes through, so a
@@ -90,8 +94,7 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
     """
     import av
 
-    name = getattr(file, "name", None)
-    where = name if isinstance(name, str) else "video"
+    where = name or (file.name if isinstance(getattr(file, "name", None), str) else "video")
     rate = _frame_rate(fps, where)
     frames = _checked(frames, where)
     first = next(frames, None)
@@ -128,7 +131,7 @@ def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fractio
         context.colorspace = context.color_primaries = context.color_trc = _BT601
         context.color_range = _LIMITED_RANGE
         count = 0
-        for frame in _chain(first, rest):
+        for frame in itertools.chain([first], rest):
             if height % 2 or width % 2:
                 frame = np.pad(frame, pad, mode="edge")
             yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)  # (height * 3 / 2, width) planes
@@ -138,11 +141,6 @@ def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fractio
             count += 1
         container.mux(stream.encode(None))
     return count
-
-
-def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield first
-    yield from rest
 
 
 def write_png_frames(frames: Iterable[np.ndarray], folder: Path) -> int:

@@ -17,12 +17,19 @@ EXAMPLES = [
 ]
 
 
+def _layout(value: str | None) -> str | None:
+    if value not in (None, "pt50"):
+        raise typer.BadParameter(f"{value!r}: the layout signkit converts to is pt50")
+    return value
+
+
 def command(
     file: Input = None,
     output: Output = None,
     source_format: From = None,
     target_format: To = None,
-    layout: Optional[str] = typer.Option(None, "--layout", help="Convert poses to this layout: pt50.", show_default=False),
+    layout: Optional[str] = typer.Option(None, "--layout", callback=_layout, metavar="LAYOUT", show_default=False,
+                                         help="Convert poses to this layout: pt50."),
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,

@@ -10,7 +10,9 @@ from signkit.pose import FORMATS
 
 Input = Annotated[Optional[str], typer.Argument(metavar="[FILE]", help="Input file; '-' or omitted: standard input.", show_default=False)]
 Output = Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="Output file; '-' or omitted: standard output.", show_default=False)]  # fmt: skip
-Fps = Annotated[Optional[float], typer.Option("--fps", min=0.1, metavar="FPS", help="Frames per second.", show_default=False)]
+Fps = Annotated[Optional[float], typer.Option("--fps", min=0.1, metavar="FPS", show_default=False,
+                                             help="Frame rate of the poses: the rate pose input is read at (overrides a file's own; "
+                                                  ".skels stores none, default 25), or for t2p the rate it makes (default 25).")]
 
 
 def check_format(value: str | None) -> str | None:
@@ -28,8 +30,8 @@ Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing but er
 Verbose = Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step; show tracebacks.")]
 Lexicons = Annotated[
     Optional[list[str]],
-    typer.Option("--lexicon", envvar="SIGNKIT_LEXICON", metavar="DIR",
+    typer.Option("--lexicon", metavar="DIR",
                  help="A sign lexicon folder (index.csv + .pose files); repeatable, searched in order "
-                      "before the built-in ASL fingerspelling alphabet. SIGNKIT_LEXICON may list folders "
-                      "separated by ':'.", show_default=False),
+                      "before the built-in ASL fingerspelling alphabet. Without --lexicon, the folders "
+                      "listed in SIGNKIT_LEXICON (separated by ':') are used.", show_default=False),
 ]  # fmt: skip

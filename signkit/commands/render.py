@@ -44,29 +44,45 @@ def _colour(value: str) -> tuple[int, int, int]:
                              param_hint="--background")  # fmt: skip
 
 
+def _size(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not WIDTHxHEIGHT") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise typer.BadParameter(f"{value!r}: width and height must be 16 to 8192 pixels")
+    return width, height
+
+
+def _to(value: str | None) -> str | None:
+    if value is not None and value not in ("mp4", "png"):
+        raise typer.BadParameter(f"{value!r} is not mp4 or png")
+    return value
+
+
 def command(
     file: Input = None,
     output: Output = None,
     source_format: From = None,
-    to: Optional[str] = typer.Option(None, "--to", help="Output: mp4 or png (default: png for a folder, else mp4).", show_default=False),
-    size: str = typer.Option("512x512", "--size", help="Frame size WIDTHxHEIGHT in pixels."),
-    background: str = typer.Option("white", "--background", help="Background colour: white, black, grey, green, blue, #rrggbb or R,G,B."),
+    to: Optional[str] = typer.Option(None, "--to", callback=_to, metavar="FORMAT", show_default=False,
+                                     help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
+                                          "png for a folder or a name without suffix)."),
+    size: str = typer.Option("512x512", "--size", callback=_size, metavar="WxH", help="Frame size in pixels."),
+    background: str = typer.Option("white", "--background", callback=_colour, metavar="COLOUR",
+                                   help="Background colour: white, black, grey, green, blue, #rrggbb or R,G,B."),
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import read_sequences
-    from signkit.render.render import VIDEO_FORMATS, render
+    from signkit.io import is_stdio, read_sequences
+    from signkit.render.render import PNG, render
 
     log.configure(quiet, verbose)
-    if to is not None and to not in VIDEO_FORMATS:
-        raise typer.BadParameter(f"{to!r} is not one of {', '.join(VIDEO_FORMATS)}", param_hint="--to")
-    try:
-        width, height = (int(part) for part in size.lower().split("x"))
-    except ValueError:
-        raise typer.BadParameter(f"{size!r} is not WIDTHxHEIGHT", param_hint="--size") from None
-    sequences = read_sequences(file, source_format)
+    if to == PNG and is_stdio(output):
+        raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
+    width, height = size
+    sequences = read_sequences(file, source_format, fps)
     with log.progress("render") as advance:
-        count = render(sequences, output, fmt=to, width=width, height=height, background=_colour(background),
-                       fps=fps, on_frame=advance)  # fmt: skip
+        count = render(sequences, output, fmt=to, width=width, height=height, background=background,
+                       on_frame=advance)  # fmt: skip
     log.detail(f"rendered {count} frames")

@@ -25,11 +25,18 @@ EXAMPLES = [
 ]
 
 
+def _source(value: str) -> str:
+    if value not in ("text", "gloss"):
+        raise typer.BadParameter(f"{value!r} is not text or gloss")
+    return value
+
+
 def command(
     file: Input = None,
     output: Output = None,
     target_format: To = None,
-    source: str = typer.Option("text", "--from", help="What the lines hold: text (English) or gloss."),
+    source: str = typer.Option("text", "--from", callback=_source, metavar="TEXT|GLOSS",
+                               help="What the lines hold: text (English) or gloss."),
     lexicon: Lexicons = None,
     fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),
     signed_language: str = typer.Option("ase", "--signed-language", help="Signed language code of the lexicon entries to use."),
@@ -42,9 +49,7 @@ def command(
     from signkit.lexicon.pipeline import t2p
 
     log.configure(quiet, verbose)
-    if source not in ("text", "gloss"):
-        raise typer.BadParameter(f"{source!r} is not text or gloss", param_hint="--from")
-    folders = [part for value in lexicon or [] for part in value.split(os.pathsep) if part]
+    folders = lexicon or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
     lexicons = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
     content, name = read_bytes(file, "sentences")
     lines = decode_text(content, name).splitlines()

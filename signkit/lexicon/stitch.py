@@ -27,7 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from signkit.pose.layouts import PT50_LEFT_HAND, PT50_RIGHT_HAND
+from signkit.pose.layouts import (
+    PT50_LEFT_HAND,
+    PT50_LSHOULDER,
+    PT50_LWRIST,
+    PT50_RIGHT_HAND,
+    PT50_RSHOULDER,
+    PT50_RWRIST,
+)
 
 # (50, 3) PT-50 rest pose and reference signer (see the module docstring for its source).
 REST_POSE = np.array([
@@ -51,7 +58,8 @@ REST_POSE = np.array([
 ], dtype=np.float32).reshape(50, 3)  # fmt: skip
 
 # (shoulder, elbow, wrist, hand points) of each arm in PT-50.
-ARMS = {"right": (2, 3, 4, PT50_RIGHT_HAND), "left": (5, 6, 7, PT50_LEFT_HAND)}
+ARMS = {"right": (PT50_RSHOULDER, 3, PT50_RWRIST, PT50_RIGHT_HAND),
+        "left": (PT50_LSHOULDER, 6, PT50_LWRIST, PT50_LEFT_HAND)}
 HAND_SIZE_POINT = 9  # middle finger base: hand size = |hand root -> middle finger base|
 
 MAX_SIGN_SECONDS = 1.0
@@ -84,6 +92,7 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
     """
     points = np.array(points, dtype=np.float32)
     frames = len(points)
+    _fill_gaps(points, np.r_[0:2, PT50_RSHOULDER, PT50_LSHOULDER])  # nose, neck, shoulders
     signing = []
     for arm in ARMS:
         shoulder, elbow, wrist, hand = ARMS[arm]
@@ -94,7 +103,6 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
             continue
         signing.append(tracked & (points[:, wrist, 1] < points[:, elbow, 1]))
         _fill_gaps(points, index)
-    _fill_gaps(points, np.r_[0:2, 2, 5])  # nose, neck, shoulders
     if signing:
         active = np.flatnonzero(np.logical_or.reduce(signing))
         if active.size:

@@ -51,7 +51,8 @@ def to_pt50(pose: Pose, name: str = "pose") -> Pose:
         name: the sequence name for error messages.
 
     Returns:
-        A new PT-50 Pose, shape (frames, 1, 50, 3), same fps; missing points stay masked.
+        A PT-50 Pose, shape (frames, 1, 50, 3), same fps; missing points stay masked. A PT-50
+        pose is returned as it is (not copied).
 
     Raises:
         SignkitError: the layout has no mapping to PT-50.
@@ -66,7 +67,11 @@ def to_pt50(pose: Pose, name: str = "pose") -> Pose:
         points, conf = _openpose_points(data, confidence)
     else:
         raise SignkitError(f"{name}: no conversion from layout {layout} to {PT50}")
-    return make_pose(pt50_header(), normalise_pt50(points), conf, pose.body.fps)
+    try:
+        normalised = normalise_pt50(points)
+    except SignkitError as error:
+        raise SignkitError(f"{name}: {error}") from None
+    return make_pose(pt50_header(), normalised, conf, pose.body.fps)
 
 
 def normalise_pt50(points: np.ndarray) -> np.ndarray:

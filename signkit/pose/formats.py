@@ -63,6 +63,15 @@ def sniff(head: bytes) -> str:
     return SKELS
 
 
+def decode_text(content: bytes, name: str) -> str:
+    """Decode UTF-8 text, naming the file and line of the first bad byte on failure."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise SignkitError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
+
+
 # --- .skels -------------------------------------------------------------------------------------
 
 
@@ -124,6 +133,11 @@ def format_skels_line(data: np.ndarray) -> str:
     return " ".join(f"{per_frame % tuple(row)} {t / count:.4f}" for t, row in enumerate(frames.tolist()))
 
 
+def skels_lines(text: str) -> list[str]:
+    """The sequence lines of ``.skels`` text; blank lines at the end close the file, they are no sequence."""
+    return text.rstrip("\r\n\t ").splitlines()
+
+
 def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = None,
                fps: float = DEFAULT_FPS, header: PoseHeader | None = None) -> Iterator[Sequence]:  # fmt: skip
     """Read ``.skels`` text into sequences.
@@ -137,7 +151,7 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
     """
     header = header or pt50_header()
     siblings = siblings or {}
-    lines = text.splitlines()
+    lines = skels_lines(text)
     if not any(line.strip() for line in lines):
         raise SignkitError(f"{name}: no sequences (empty input)")
     for number, line in enumerate(lines, start=1):
@@ -161,7 +175,7 @@ def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[
     for kind in SIBLINGS:
         sibling = path.with_suffix(f".{kind}")
         if sibling.is_file():
-            lines = sibling.read_text(encoding="utf-8").splitlines()
+            lines = decode_text(sibling.read_bytes(), str(sibling)).splitlines()
             if count is not None and len(lines) != count:
                 raise SignkitError(f"{sibling}: {len(lines)} lines, but {path.name} has {count} sequences")
             siblings[kind] = lines
@@ -177,8 +191,11 @@ def read_pose(content: bytes, name: str) -> Sequence:
         pose = Pose.read(content)
     except Exception as error:  # pose-format raises struct, value and index errors on bad bytes
         raise SignkitError(f"{name}: not a valid .pose file ({type(error).__name__}: {error})") from None
-    if pose.body.data.shape[0] == 0:
-        raise SignkitError(f"{name}: the pose has no frames")
+    frames, people = pose.body.data.shape[:2]
+    if frames == 0 or people == 0:
+        raise SignkitError(f"{name}: the pose has no {'frames' if frames == 0 else 'person'}")
+    if not pose.body.fps > 0:
+        raise SignkitError(f"{name}: frame rate {pose.body.fps} is not positive")
     return Sequence(name=Path(name).stem, pose=pose)
 
 
@@ -190,17 +207,17 @@ def write_pose(sequence: Sequence, file: BinaryIO) -> None:
 # --- .h5 ----------------------------------------------------------------------------------------
 
 
-def read_h5(source: str | Path | bytes, name: str) -> Iterator[Sequence]:
-    """Read every sequence of a signkit HDF5 file, in the order they were written.
+def read_h5(content: bytes, name: str) -> Iterator[Sequence]:
+    """Read every sequence of a signkit HDF5 file's bytes, in the order they were written.
 
     Args:
-        source: a path, or the file's bytes (standard input).
+        content: the file's bytes.
         name: the file name for messages.
     """
     import h5py
 
     try:
-        file = h5py.File(io.BytesIO(source) if isinstance(source, bytes) else source, "r")
+        file = h5py.File(io.BytesIO(content), "r")
     except OSError as error:
         raise SignkitError(f"{name}: not a readable HDF5 file ({error})") from None
     with file:
@@ -233,6 +250,8 @@ def _h5_sequence(path: str, group, name: str) -> Sequence:
         confidence = np.asarray(group["confidence"], dtype=np.float32) if "confidence" in group else None
         fps = float(attrs["fps"])
         layout = str(attrs.get("layout", CUSTOM))
+        if not fps > 0:
+            raise SignkitError(f"{where}: frame rate {fps} is not positive")
     except KeyError as error:
         raise SignkitError(f"{where}: missing {error}") from None
     if "header" in attrs:

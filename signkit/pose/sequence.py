@@ -62,7 +62,7 @@ def make_pose(header: PoseHeader, data: np.ndarray, confidence: np.ndarray | Non
         confidence: (frames, points) in [0, 1], or None for 1 wherever data is finite.
         fps: frames per second.
 
-    Points with confidence 0 or NaN data are masked and get value 0 and confidence 0.
+    Points with NaN data get value 0 and confidence 0; points with confidence 0 are masked.
     """
     data = np.asarray(data, dtype=np.float32)
     missing = ~np.isfinite(data).all(axis=-1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -11,70 +12,53 @@ from pathlib import Path
 
 import numpy as np
 from pose_format import Pose
-from pose_format.numpy import NumPyPoseBody
 
 from signkit.errors import SignkitError
 from signkit.io import is_stdio, output_stream
-from signkit.pose.sequence import Sequence
+from signkit.pose.sequence import Sequence, make_pose, person0
 
 MP4, PNG = "mp4", "png"
-VIDEO_FORMATS = (MP4, PNG)
 
 
-def join_sequences(sequences: Iterable[Sequence], fps: float | None = None) -> Pose:
-    """Concatenate sequences of one layout into one pose, played one after another.
+def join_sequences(sequences: Iterable[Sequence]) -> Pose:
+    """Concatenate sequences of one layout into one pose (person 0), played one after another.
 
-    Args:
-        sequences: the sequences (person 0 of each is used).
-        fps: the frame rate of the result; default the first sequence's. Sequences at another
-            rate are resampled to it (linear interpolation in time).
+    The result has the first sequence's fps; a sequence at another rate is resampled to it
+    (linear interpolation in time; a point missing in either neighbouring frame stays missing).
 
     Raises:
         SignkitError: no sequence, or sequences of different layouts.
     """
     from signkit.lexicon.stitch import resample
 
-    first, parts, confidences = None, [], []
+    first, parts = None, []
     for sequence in sequences:
         if first is None:
             first = sequence
-            fps = fps or sequence.fps
-        elif sequence.layout != first.layout or sequence.pose.header.total_points() != first.pose.header.total_points():
+        elif sequence.pose.header.components != first.pose.header.components:
             raise SignkitError(f"sequence {sequence.name}: layout {sequence.layout} differs from {first.layout} "
                                f"of sequence {first.name}; render them separately")  # fmt: skip
-        body = sequence.pose.body
-        data = np.ma.filled(body.data[:, :1].astype(np.float32), np.nan)
-        confidence = np.asarray(body.confidence[:, :1], dtype=np.float32)
-        if abs(sequence.fps - fps) > 1e-3:
-            frames = max(1, int(round(len(data) * fps / sequence.fps)))
-            data = resample(data[:, 0], frames)[:, None]
-            confidence = resample(confidence[:, 0, :, None], frames)[:, None, :, 0]
+        data, _ = person0(sequence.pose)
+        if abs(sequence.fps - first.fps) > 1e-3:
+            data = resample(data, max(1, int(round(len(data) * first.fps / sequence.fps))))
         parts.append(data)
-        confidences.append(confidence)
     if first is None:
         raise SignkitError("no sequences to render")
-    data = np.concatenate(parts)
-    confidence = np.concatenate(confidences)
-    confidence = np.where(np.isnan(data).any(axis=-1), 0, confidence).astype(np.float32)
-    mask = np.repeat((confidence == 0)[..., None], data.shape[-1], axis=-1)
-    body = NumPyPoseBody(fps=fps, data=np.ma.masked_array(np.nan_to_num(data), mask=mask), confidence=confidence)
-    return Pose(first.pose.header, body)
+    return make_pose(first.pose.header, np.concatenate(parts), None, first.fps)
 
 
 def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str | None = None,
            width: int = 512, height: int = 512, background: tuple[int, int, int] = (255, 255, 255),
-           fps: float | None = None, on_frame=None) -> int:  # fmt: skip
+           on_frame=None) -> int:  # fmt: skip
     """Draw sequences as a skeleton signer and write an MP4 or a PNG frame folder.
 
     Args:
         sequences: the sequences, rendered one after another with one framing for all.
         output: an ``.mp4`` file, a folder for PNG frames, or ``-``/None for standard output
             (fragmented MP4 to a pipe; faststart when it is redirected to a file).
-        fmt: ``mp4`` or ``png``; default from the output (a name ending in ``.mp4`` or standard
-            output: mp4; otherwise png).
-        width, height: frame size in pixels (even numbers for MP4).
+        fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
+        width, height: frame size in pixels (MP4 pads an odd size by one pixel).
         background: RGB background colour.
-        fps: output frame rate; default the first sequence's.
         on_frame: called with the number of frames drawn since the last call (progress).
 
     Returns:
@@ -86,17 +70,32 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
     from signkit.render.skeleton import draw_skeleton
     from signkit.video import write_video
 
-    pose = join_sequences(sequences, fps)
+    pose = join_sequences(sequences)
     frames = draw_skeleton(pose, width=width, height=height, background=background)
     if on_frame is not None:
         frames = _counted(frames, on_frame)
-    fmt = fmt or (MP4 if is_stdio(output) or str(output).lower().endswith(".mp4") else PNG)
+    fmt = fmt or video_format(output)
     if fmt == MP4:
         with output_stream(output, binary=True) as file:
-            return write_video(frames, file, pose.body.fps, fragmented=_streams(output))
+            return write_video(frames, file, pose.body.fps, fragmented=_streams(output),
+                               name="<stdout>" if is_stdio(output) else str(output))  # fmt: skip
     if is_stdio(output):
-        raise SignkitError("PNG frames go to a folder: give -o FOLDER")
+        raise SignkitError("PNG frames go to a folder: give -o FOLDER")  # library callers; the command checks first
     return _write_folder(frames, Path(output))
+
+
+def video_format(output: str | Path | None) -> str:
+    """``mp4`` for standard output or a name ending in ``.mp4``; ``png`` for a name without a
+    suffix or an existing folder (a folder of PNG frames).
+
+    Raises:
+        SignkitError: any other suffix (signkit writes MP4 and PNG frames only).
+    """
+    if is_stdio(output) or Path(output).suffix.lower() == ".mp4":
+        return MP4
+    if Path(output).is_dir() or not Path(output).suffix:
+        return PNG
+    raise SignkitError(f"{output}: unknown video format {Path(output).suffix!r}; write .mp4 or a folder of PNG frames")
 
 
 def _streams(output: str | Path | None) -> bool:
@@ -122,6 +121,9 @@ def _write_folder(frames, folder: Path) -> int:
 
     if folder.exists() and not folder.is_dir():
         raise SignkitError(f"{folder}: exists and is not a folder")
+    others = [p.name for p in folder.iterdir() if not re.fullmatch(r"frame_\d+\.png", p.name)] if folder.is_dir() else []
+    if others:
+        raise SignkitError(f"{folder}: holds other files than PNG frames ({others[0]}, ...); give a new or frame folder")
     if not folder.parent.is_dir():
         raise SignkitError(f"{folder.parent}: no such folder")
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
