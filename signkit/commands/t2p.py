@@ -9,7 +9,6 @@ at start and end. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import typer
 

@@ -35,7 +35,7 @@ from pose_format.utils.reader import BufferReader
 
 from signkit.errors import SignkitError
 from signkit.pose import FORMATS, H5, POSE, SKELS  # noqa: F401  (re-exported)
-from signkit.pose.layouts import CUSTOM, PT50, header_for, layout_of, pt50_header
+from signkit.pose.layouts import CUSTOM, PT50, header_for, pt50_header
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 SUFFIXES = {".skels": SKELS, ".pose": POSE, ".h5": H5, ".hdf5": H5}
