@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"level": 1}  # 0 quiet, 1 normal, 2 verbose
 
 
@@ -25,6 +25,12 @@ def configure(quiet: bool = False, verbose: bool = False) -> None:
 def debug() -> bool:
     """True when tracebacks are wanted: ``-v`` or ``SIGNKIT_DEBUG=1``."""
     return _state["level"] >= 2 or os.environ.get("SIGNKIT_DEBUG", "") not in ("", "0")
+
+
+def info(message: str) -> None:
+    """A message shown unless ``-q``."""
+    if _state["level"] >= 1:
+        console.print(message, markup=False)
 
 
 def detail(message: str) -> None:

@@ -30,7 +30,13 @@ from pose_format import Pose
 
 from signkit.errors import SignkitError
 from signkit.pose.layouts import (
-    HOLISTIC, OPENPOSE_137, PT50, PT50_LSHOULDER, PT50_NECK, PT50_RSHOULDER,
+    HOLISTIC,
+    MEDIAPIPE_HAND_POINTS,
+    OPENPOSE_137,
+    PT50,
+    PT50_LSHOULDER,
+    PT50_NECK,
+    PT50_RSHOULDER,
     component_slice,
     layout_of,
     pt50_header,
@@ -105,30 +111,40 @@ def normalise_pt50(points: np.ndarray) -> np.ndarray:
 def _holistic_points(pose: Pose, data: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     header = pose.header
     width = header.dimensions.width or 1
+    frames = len(data)
 
-    def component(name: str) -> tuple[np.ndarray, np.ndarray]:
-        points_slice = component_slice(header, name)
-        points = data[:, points_slice].astype(np.float64)
-        if points.shape[-1] < 3:
-            points = np.concatenate([points, np.zeros(points.shape[:-1] + (1,))], axis=-1)
-        depth = points[..., 2]
+    def points(component: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(frames, len(names), 3) points by name, NaN (confidence 0) where the file lacks one."""
+        out = np.full((frames, len(names), 3), np.nan)
+        conf = np.zeros((frames, len(names)), dtype=np.float32)
+        offset = component_slice(header, component).start
+        known = next(c for c in header.components if c.name == component).points
+        for i, name in enumerate(names):
+            if name in known:
+                index = offset + known.index(name)
+                out[:, i, : min(3, data.shape[-1])] = data[:, index, :3]
+                conf[:, i] = confidence[:, index]
+        if data.shape[-1] < 3:
+            out[..., 2] = 0.0
+        depth = out[..., 2]
         if np.nanmax(np.abs(depth), initial=0.0) < _NORMALISED_DEPTH_BOUND:
-            points[..., 2] = depth * width
-        return points[..., :3], confidence[:, points_slice]
+            out[..., 2] = depth * width
+        return out, conf
 
-    body, body_conf = component("POSE_LANDMARKS")
-    left, left_conf = component("LEFT_HAND_LANDMARKS")
-    right, right_conf = component("RIGHT_HAND_LANDMARKS")
+    body_names = ["NOSE", "LEFT_SHOULDER", "RIGHT_SHOULDER", "RIGHT_ELBOW", "RIGHT_WRIST", "LEFT_ELBOW", "LEFT_WRIST"]
+    body, body_conf = points("POSE_LANDMARKS", body_names)
+    left, left_conf = points("LEFT_HAND_LANDMARKS", MEDIAPIPE_HAND_POINTS)
+    right, right_conf = points("RIGHT_HAND_LANDMARKS", MEDIAPIPE_HAND_POINTS)
     # Hand depth is relative to the hand's own wrist: re-anchor it at the body's wrist depth.
-    left[..., 2] += (body[:, 15, 2] - left[:, 0, 2])[:, None]
-    right[..., 2] += (body[:, 16, 2] - right[:, 0, 2])[:, None]
-    neck = (body[:, 11] + body[:, 12]) / 2
-    arms = body[:, [12, 14, 16, 11, 13, 15]]
-    points = np.concatenate([body[:, None, 0], neck[:, None], arms, left, right], axis=1)
-    arms_conf = body_conf[:, [12, 14, 16, 11, 13, 15]]
-    neck_conf = np.minimum(body_conf[:, 11], body_conf[:, 12])
-    conf = np.concatenate([body_conf[:, None, 0], neck_conf[:, None], arms_conf, left_conf, right_conf], axis=1)
-    return points, conf
+    left[..., 2] += (body[:, 6, 2] - left[:, 0, 2])[:, None]
+    right[..., 2] += (body[:, 4, 2] - right[:, 0, 2])[:, None]
+    neck = (body[:, 1] + body[:, 2]) / 2
+    order = [0, 2, 3, 4, 1, 5, 6]  # nose, right arm from the shoulder, left arm from the shoulder
+    points_50 = np.concatenate([body[:, order[:1]], neck[:, None], body[:, order[1:]], left, right], axis=1)
+    neck_conf = np.minimum(body_conf[:, 1], body_conf[:, 2])
+    conf_50 = np.concatenate([body_conf[:, order[:1]], neck_conf[:, None], body_conf[:, order[1:]], left_conf,
+                              right_conf], axis=1)  # fmt: skip
+    return points_50, conf_50
 
 
 def _openpose_points(data: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,8 @@ between them, colours, point format). signkit knows three:
     MediaPipe Holistic as pose-format writes it: ``POSE_LANDMARKS`` (33), ``FACE_LANDMARKS``
     (468, or 478 with irises), ``LEFT_HAND_LANDMARKS`` and ``RIGHT_HAND_LANDMARKS`` (21 each),
     optionally ``POSE_WORLD_LANDMARKS`` (33); pixels (x, y) and MediaPipe's relative depth z.
+    Files reduced to fewer body and face points (pose-format's ``reduce_holistic``, as in the
+    DGS Corpus sample) count as holistic too; points are found by name.
 ``openpose-137``
     OpenPose BODY_25 + face 70 + hands 21 + 21 as in How2Sign's keypoint release; 2D pixels.
 """
@@ -147,8 +149,8 @@ def layout_of(header: PoseHeader) -> str:
         if signature == expected:
             return name
     names = tuple(c.name for c in header.components[:4])
-    if names == _HOLISTIC_COMPONENTS and signature[0][1] == 33 and signature[2][1] == signature[3][1] == 21:
-        return HOLISTIC
+    if names == _HOLISTIC_COMPONENTS and signature[2][1] == signature[3][1] == 21:
+        return HOLISTIC  # full, or reduced to fewer body and face points (pose-format's reduce_holistic)
     return CUSTOM
 
 

@@ -35,7 +35,9 @@ def join_sequences(sequences: Iterable[Sequence]) -> Pose:
     for sequence in sequences:
         if first is None:
             first = sequence
-        elif sequence.pose.header.components != first.pose.header.components:
+        elif [(c.name, c.points) for c in sequence.pose.header.components] != [
+            (c.name, c.points) for c in first.pose.header.components
+        ]:
             raise SignkitError(f"sequence {sequence.name}: layout {sequence.layout} differs from {first.layout} "
                                f"of sequence {first.name}; render them separately")  # fmt: skip
         data, _ = person0(sequence.pose)

@@ -1,0 +1,80 @@
+"""Repair and normalise keypoint sequences into PT-50 training data (.skels with siblings, or .h5).
+
+Points that are NaN, all zero or below the confidence threshold are filled by interpolation in
+time across gaps up to --max-gap frames, otherwise by the point's median over the sequence; a
+sequence with more than --max-missing of its points missing is dropped and reported; sequences
+are normalised to PT-50 (neck at the origin, shoulder width 1/3), leading and trailing rest
+frames trimmed, and every --stride-th frame kept. --texts joins sentences (and glosses) from a
+How2Sign CSV (SENTENCE_NAME, SENTENCE) or a PHOENIX14T CSV (id|signer|annotation|translation).
+A short report goes to standard error. An input that cannot be read is reported, the others are
+written, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose
+
+NAME = "clean"
+EXAMPLES = [
+    "signkit clean ../shared/data/phoenix14t/sample/dev.skels -o dev-clean.skels",
+    "signkit clean ../shared/data/dgs-sentences/train/train_1_original.pose ../shared/data/dgs-sentences/train/train_2_original.pose "
+    "-o dgs.h5 --stride 2",
+]
+
+
+def command(
+    files: Optional[list[str]] = typer.Argument(None, metavar="[FILE]...", show_default=False,
+                                                help="Pose files (.pose, .h5, .skels); '-' or none: standard input."),
+    output: Output = None,
+    source_format: From = None,
+    target_format: To = None,
+    texts: Optional[Path] = typer.Option(None, "--texts", metavar="CSV", show_default=False,
+                                         help="How2Sign or PHOENIX14T CSV with the sentences (and glosses) by name."),
+    threshold: float = typer.Option(0.2, "--confidence", min=0.0, max=1.0, help="Points below this confidence are missing."),
+    max_gap: int = typer.Option(10, "--max-gap", min=0, help="Longest gap (frames) filled by interpolation."),
+    max_missing: float = typer.Option(0.5, "--max-missing", min=0.0, max=1.0,
+                                      help="Drop a sequence with a larger share of missing points."),
+    stride: int = typer.Option(1, "--stride", min=1, help="Keep every N-th frame."),
+    trim: bool = typer.Option(True, "--trim/--no-trim", help="Trim leading and trailing rest frames."),
+    fps: Fps = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.errors import SignkitError
+    from signkit.io import read_sequences, write_sequences
+    from signkit.pose.clean import CleanReport, clean, read_texts
+
+    log.configure(quiet, verbose)
+    joined = read_texts(texts) if texts else None
+    failures: list[str] = []
+
+    def inputs():
+        for file in files or ["-"]:
+            try:
+                yield from read_sequences(file, source_format, fps)
+            except SignkitError as error:
+                failures.append(str(error))
+                log.console.print(f"Error: {error}", markup=False)
+
+    report = CleanReport()
+    written = write_sequences(
+        clean(inputs(), report, threshold=threshold, max_gap=max_gap, max_missing=max_missing, stride=stride,
+              trim=trim, texts=joined),
+        output, target_format,
+    )  # fmt: skip
+    log.info(f"clean: {report.sequences_in} sequences in, {written} written, {len(report.dropped)} dropped; "
+             f"{report.interpolated} points interpolated, {report.median_filled} filled by the median, "
+             f"{report.frames_trimmed} rest frames trimmed")  # fmt: skip
+    for name, reason in report.dropped:
+        log.info(f"clean: dropped {name}: {reason}")
+    for error in report.failed:
+        log.console.print(f"Error: {error}", markup=False)
+    if failures or report.failed:
+        raise SignkitError(f"{len(failures)} inputs and {len(report.failed)} sequences failed (each named above); "
+                           "the others were written")  # fmt: skip

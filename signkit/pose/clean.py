@@ -1,0 +1,186 @@
+"""Repairing and normalising keypoint sequences into training data (``signkit clean``).
+
+The preprocessing SignDiff describes for How2Sign, as one pass per sequence:
+
+1. a point is missing when its value is NaN, all its coordinates are exactly 0 (OpenPose's
+   "not detected") or its confidence is below a threshold;
+2. a sequence whose share of missing points (over body and hands, in PT-50) exceeds a bound is
+   dropped and reported;
+3. a missing point is filled by linear interpolation in time across a gap of at most
+   ``max_gap`` frames between two observations, otherwise (longer gaps, the sequence's ends)
+   by that point's median over the sequence; a point never observed stays missing;
+4. the sequence is normalised to PT-50 (:func:`signkit.pose.convert.to_pt50`);
+5. leading and trailing rest frames are trimmed (frames before the first and after the last in
+   which a wrist is above its elbow, keeping ``margin`` frames), and every ``stride``-th frame
+   is kept (the fps divided accordingly).
+
+Repaired points carry the confidence threshold as their confidence.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from signkit.errors import SignkitError
+from signkit.pose.convert import to_pt50
+from signkit.pose.layouts import PT50, PT50_LWRIST, PT50_NECK, PT50_RWRIST
+from signkit.pose.sequence import Sequence, make_pose, person0
+
+PT50_ELBOWS = {PT50_RWRIST: 3, PT50_LWRIST: 6}
+
+
+@dataclass
+class CleanReport:
+    """What :func:`clean` did.
+
+    Attributes:
+        sequences_in: sequences read.
+        written: sequences yielded.
+        dropped: (name, reason) of each dropped sequence.
+        interpolated: points filled by interpolation in time.
+        median_filled: points filled by the sequence median.
+        frames_trimmed: rest frames removed at the ends.
+        failed: the error of each sequence that could not be cleaned (e.g. no PT-50 mapping).
+    """
+
+    sequences_in: int = 0
+    written: int = 0
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    interpolated: int = 0
+    median_filled: int = 0
+    frames_trimmed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def repair(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2,
+           max_gap: int = 10) -> tuple[np.ndarray, np.ndarray, int, int]:  # fmt: skip
+    """Fill missing points of one sequence.
+
+    Args:
+        data: (frames, points, dims) float; NaN or low-confidence points are missing.
+        confidence: (frames, points) in [0, 1].
+        threshold: points with confidence below it are missing.
+        max_gap: longest run of missing frames (frames) filled by interpolation.
+
+    Returns:
+        ``(data, confidence, interpolated, median_filled)``: repaired copies (points never
+        observed stay NaN with confidence 0) and the counts of points filled each way.
+    """
+    data = np.array(data, dtype=np.float32)
+    confidence = np.array(confidence, dtype=np.float32)
+    missing = ~np.isfinite(data).all(-1) | (confidence < threshold)
+    data[missing] = np.nan
+    confidence[missing] = 0.0
+    time = np.arange(len(data))
+    interpolated = median_filled = 0
+    for point in np.flatnonzero(missing.any(axis=0) & ~missing.all(axis=0)):
+        gaps = missing[:, point]
+        known = np.flatnonzero(~gaps)
+        # For each missing frame: the length of the gap it lies in, if bounded on both sides.
+        previous = np.maximum.accumulate(np.where(~gaps, time, -1))
+        following = np.minimum.accumulate(np.where(~gaps, time, len(time))[::-1])[::-1]
+        bounded = gaps & (previous >= 0) & (following < len(time)) & (following - previous - 1 <= max_gap)
+        for dim in range(data.shape[-1]):
+            values = data[:, point, dim]
+            data[bounded, point, dim] = np.interp(time[bounded], known, values[known])
+            data[gaps & ~bounded, point, dim] = np.median(values[known])
+        confidence[gaps, point] = threshold
+        interpolated += int(bounded.sum())
+        median_filled += int((gaps & ~bounded).sum())
+    return data, confidence, interpolated, median_filled
+
+
+def active_span(points: np.ndarray, margin: int = 2) -> tuple[int, int]:
+    """[first, last) frames of signing in PT-50 points (frames, 50, 3): a wrist above its elbow.
+
+    The whole sequence when no frame is active.
+    """
+    active = np.zeros(len(points), dtype=bool)
+    for wrist, elbow in PT50_ELBOWS.items():
+        active |= points[:, wrist, 1] < points[:, elbow, 1]
+    frames = np.flatnonzero(active)
+    if frames.size == 0:
+        return 0, len(points)
+    return max(0, int(frames[0]) - margin), min(len(points), int(frames[-1]) + 1 + margin)
+
+
+def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: float = 0.2, max_gap: int = 10,
+          max_missing: float = 0.5, stride: int = 1, trim: bool = True,
+          texts: dict[str, tuple[str | None, str | None]] | None = None) -> Iterator[Sequence]:  # fmt: skip
+    """Repair, normalise to PT-50, trim and subsample sequences (see the module docstring).
+
+    Args:
+        sequences: sequences of a layout with a PT-50 mapping (pt50, holistic, openpose-137).
+        report: filled in as sequences pass.
+        threshold: confidence below which a point is missing.
+        max_gap: longest gap (frames) filled by interpolation.
+        max_missing: a sequence with a larger share of missing PT-50 points is dropped.
+        stride: keep every ``stride``-th frame (>= 1).
+        trim: trim leading and trailing rest frames.
+        texts: sequence name (or its last ``/`` part) to (text, gloss), joined onto the sequences
+            (see :func:`read_texts`); a sequence without an entry keeps its own.
+
+    Yields:
+        PT-50 sequences with the same names. A sequence that cannot be converted is recorded in
+        ``report.failed`` and skipped.
+    """
+    for sequence in sequences:
+        report.sequences_in += 1
+        source, source_confidence = person0(sequence.pose)
+        zero = (source == 0).all(-1)
+        if sequence.layout == PT50:
+            zero[:, PT50_NECK] = False  # the PT-50 neck is the origin
+        source_confidence[zero] = 0.0
+        try:
+            pose = to_pt50(make_pose(sequence.pose.header, source, source_confidence, sequence.fps), sequence.name)
+        except SignkitError as error:  # one bad sequence must not stop the batch
+            report.failed.append(str(error))
+            continue
+        data, confidence = person0(pose)
+        share = float((confidence < threshold).mean())
+        if share > max_missing:
+            report.dropped.append((sequence.name, f"{share:.0%} of points missing (more than {max_missing:.0%})"))
+            continue
+        data, confidence, interpolated, median_filled = repair(data, confidence, threshold, max_gap)
+        report.interpolated += interpolated
+        report.median_filled += median_filled
+        first, last = active_span(data) if trim else (0, len(data))
+        report.frames_trimmed += len(data) - (last - first)
+        data, confidence = data[first:last:stride], confidence[first:last:stride]
+        texts = texts or {}
+        base = sequence.name.rsplit("/", 1)[-1]  # PHOENIX14T's .files carry a split folder: dev/NAME
+        text, gloss = texts.get(sequence.name) or texts.get(base) or (sequence.text, sequence.gloss)
+        report.written += 1
+        yield replace(sequence, pose=make_pose(pose.header, data, confidence, pose.body.fps / stride),
+                      text=text, gloss=gloss)  # fmt: skip
+
+
+def read_texts(path: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Sentence name to (text, gloss) from a How2Sign or PHOENIX14T annotation CSV.
+
+    How2Sign: tab-separated with ``SENTENCE_NAME`` and ``SENTENCE`` columns (no gloss).
+    PHOENIX14T: ``|``-separated ``id|signer|annotation|translation`` (gloss = annotation,
+    text = translation).
+
+    Raises:
+        SignkitError: the file is missing or has neither set of columns.
+    """
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SignkitError(f"{path}: cannot read ({error})") from None
+    header = content.split("\n", 1)[0]
+    delimiter = "|" if header.count("|") > header.count("\t") else "\t"
+    rows = csv.DictReader(content.splitlines(), delimiter=delimiter, quoting=csv.QUOTE_NONE)
+    columns = set(rows.fieldnames or [])
+    if {"SENTENCE_NAME", "SENTENCE"} <= columns:
+        return {row["SENTENCE_NAME"]: (row["SENTENCE"], None) for row in rows}
+    if {"id", "annotation", "translation"} <= columns:
+        return {row["id"]: (row["translation"], row["annotation"]) for row in rows}
+    raise SignkitError(f"{path}:1: expected How2Sign columns SENTENCE_NAME, SENTENCE or PHOENIX columns "
+                       f"id|signer|annotation|translation")  # fmt: skip
