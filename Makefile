@@ -3,7 +3,9 @@ PYTHON ?= python3
 
 .PHONY: install test man bench
 
+# torch first, pinned: a bare torch requirement would pull a multi-GB CUDA build.
 install:
+	$(PYTHON) -m pip install torch==2.13.0
 	$(PYTHON) -m pip install -e ".[test]"
 
 test:

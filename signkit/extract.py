@@ -47,6 +47,27 @@ def shard(inputs: list[str], index: int, count: int) -> list[str]:
     return sorted(inputs)[index - 1 :: count]
 
 
+def openpose_clips(inputs: list[str]) -> list[str]:
+    """Expand folders of OpenPose clip folders into the clip folders.
+
+    An input folder that holds no ``*_keypoints.json`` file itself but holds folders (How2Sign's
+    ``openpose_output/json`` with one folder per clip) stands for those folders, sorted; other
+    inputs are kept as they are. A corpus of tens of thousands of clips is then one argument.
+    """
+    clips = []
+    for path in inputs:
+        try:
+            entries = sorted(os.scandir(path), key=lambda entry: entry.name)
+        except OSError:  # not a folder: named as the error of that input later
+            clips.append(path)
+            continue
+        if any(OPENPOSE_FRAME.search(entry.name) for entry in entries) or not any(e.is_dir() for e in entries):
+            clips.append(path)
+        else:
+            clips += [entry.path for entry in entries if entry.is_dir()]
+    return clips
+
+
 def extract_video(path: str | Path) -> Sequence:
     """MediaPipe Holistic keypoints of a video file or PNG frame folder.
 

