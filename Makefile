@@ -16,3 +16,4 @@ man:
 
 bench:
 	$(PYTHON) benchmarks/main_job.py
+	$(PYTHON) benchmarks/prep.py

@@ -16,6 +16,7 @@ error, never stops the others. :func:`shard` splits a sorted input list into N s
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 from collections.abc import Iterator
@@ -196,6 +197,8 @@ def extract_many(inputs: list[str], source: str = VIDEO, workers: int = 1,
             yield path, _extract_one(source, path, fps)
         return
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Fresh processes, not forks: a fork of a process where MediaPipe or torch already run
+    # threads can hang.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = pool.map(_extract_one, [source] * len(inputs), inputs, [fps] * len(inputs))
         yield from zip(inputs, results)

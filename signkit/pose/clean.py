@@ -8,7 +8,8 @@ The preprocessing SignDiff describes for How2Sign, as one pass per sequence:
    dropped and reported;
 3. a missing point is filled by linear interpolation in time across a gap of at most
    ``max_gap`` frames between two observations, otherwise (longer gaps, the sequence's ends)
-   by that point's median over the sequence; a point never observed stays missing;
+   by that point's median over the sequence; a point never observed stays missing. Hand points
+   are filled as offsets from their wrists, so a filled hand moves with its arm;
 4. the sequence is normalised to PT-50 (:func:`signkit.pose.convert.to_pt50`);
 5. leading and trailing rest frames are trimmed (frames before the first and after the last in
    which a wrist is above its elbow, keeping ``margin`` frames), and every ``stride``-th frame
@@ -28,7 +29,7 @@ import numpy as np
 
 from signkit.errors import SignkitError
 from signkit.pose.convert import to_pt50
-from signkit.pose.layouts import PT50, PT50_LWRIST, PT50_NECK, PT50_RWRIST
+from signkit.pose.layouts import PT50, PT50_LEFT_HAND, PT50_LWRIST, PT50_NECK, PT50_RIGHT_HAND, PT50_RWRIST
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 PT50_ELBOWS = {PT50_RWRIST: 3, PT50_LWRIST: 6}
@@ -95,6 +96,29 @@ def repair(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2,
     return data, confidence, interpolated, median_filled
 
 
+def repair_pt50(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2,
+                max_gap: int = 10) -> tuple[np.ndarray, np.ndarray, int, int]:  # fmt: skip
+    """:func:`repair` for PT-50, with hands repaired relative to their wrists.
+
+    The body (joints 0-7) is repaired first; each hand's points are then repaired as offsets
+    from the body wrist they hang from (joint 7 for points 8-28, joint 4 for 29-49), so a hand
+    filled by its median shape stays at the wrist when the arm moves.
+
+    Args and returns as :func:`repair`, with ``data`` of shape (frames, 50, 3).
+    """
+    body, body_confidence, interpolated, median_filled = repair(data[:, :PT50_LEFT_HAND.start],
+                                                                confidence[:, :PT50_LEFT_HAND.start], threshold, max_gap)  # fmt: skip
+    data, confidence = np.array(data, dtype=np.float32), np.array(confidence, dtype=np.float32)
+    data[:, : PT50_LEFT_HAND.start], confidence[:, : PT50_LEFT_HAND.start] = body, body_confidence
+    for hand, wrist in ((PT50_LEFT_HAND, PT50_LWRIST), (PT50_RIGHT_HAND, PT50_RWRIST)):
+        offsets, confidence[:, hand], hand_interpolated, hand_median = repair(
+            data[:, hand] - data[:, wrist, None], confidence[:, hand], threshold, max_gap)
+        data[:, hand] = offsets + data[:, wrist, None]
+        interpolated += hand_interpolated
+        median_filled += hand_median
+    return data, confidence, interpolated, median_filled
+
+
 def active_span(points: np.ndarray, margin: int = 2) -> tuple[int, int]:
     """[first, last) frames of signing in PT-50 points (frames, 50, 3): a wrist above its elbow.
 
@@ -146,7 +170,7 @@ def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: floa
         if share > max_missing:
             report.dropped.append((sequence.name, f"{share:.0%} of points missing (more than {max_missing:.0%})"))
             continue
-        data, confidence, interpolated, median_filled = repair(data, confidence, threshold, max_gap)
+        data, confidence, interpolated, median_filled = repair_pt50(data, confidence, threshold, max_gap)
         report.interpolated += interpolated
         report.median_filled += median_filled
         first, last = active_span(data) if trim else (0, len(data))

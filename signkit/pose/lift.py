@@ -48,7 +48,6 @@ from signkit.pose.layouts import (
     PT50_LSHOULDER,
     PT50_RSHOULDER,
     component_slice,
-    layout_of,
     pt50_header,
 )
 from signkit.pose.sequence import Sequence, make_pose, person0
@@ -221,7 +220,9 @@ def solve(xy: np.ndarray, weight: np.ndarray, depth: np.ndarray | None, skeleton
     if depth is None:
         vectors[..., 2] = -np.sqrt(np.maximum(bone_length**2 - (vectors[..., :2] ** 2).sum(-1), 0.0)) - 1e-3 * bone_length
 
-    as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32), device=device)  # noqa: E731
+    def as_tensor(array) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(array, dtype=np.float32), device=device)
+
     target, w = as_tensor(np.nan_to_num(xy)), as_tensor(weight)
     ancestors = as_tensor(skeleton.ancestors)
     frame_sequence = torch.as_tensor(sequence, device=device)
