@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose
+from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose, read_inputs
 
 NAME = "clean"
 EXAMPLES = [
@@ -47,25 +47,17 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.io import read_sequences, write_sequences
+    from signkit.io import write_sequences
     from signkit.pose.clean import CleanReport, clean, read_texts
 
     log.configure(quiet, verbose)
     joined = read_texts(texts) if texts else None
     failures: list[str] = []
-
-    def inputs():
-        for file in files or ["-"]:
-            try:
-                yield from read_sequences(file, source_format, fps)
-            except SignkitError as error:
-                failures.append(str(error))
-                log.console.print(f"Error: {error}", markup=False)
-
     report = CleanReport()
+    inputs = read_inputs(files, source_format, fps, failures)
     written = write_sequences(
-        clean(inputs(), report, threshold=threshold, max_gap=max_gap, max_missing=max_missing, stride=stride,
-              trim=trim, texts=joined),
+        clean(inputs, report, threshold=threshold, max_gap=max_gap, max_missing=max_missing, stride=stride, trim=trim,
+              texts=joined),
         output, target_format,
     )  # fmt: skip
     log.info(f"clean: {report.sequences_in} sequences in, {written} written, {len(report.dropped)} dropped; "

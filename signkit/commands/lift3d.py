@@ -17,7 +17,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose
+from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose, read_inputs
 
 NAME = "lift3d"
 EXAMPLES = [
@@ -51,7 +51,7 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.io import read_sequences, write_sequences
+    from signkit.io import write_sequences
     from signkit.pose.lift import lift
 
     log.configure(quiet, verbose)
@@ -61,15 +61,6 @@ def command(
         device = "cuda" if torch.cuda.is_available() else "cpu"
     failures: list[str] = []  # inputs that cannot be read, named as they happen
     unlifted: list[str] = []  # sequences that cannot be lifted, named as they happen
-
-    def inputs():
-        for file in files or ["-"]:
-            try:
-                yield from read_sequences(file, source_format, fps)
-            except SignkitError as error:
-                failures.append(str(error))
-                log.console.print(f"Error: {error}", markup=False)
-
     reported = 0
 
     def report_unlifted():
@@ -80,7 +71,8 @@ def command(
 
     def lifted():
         with log.progress("lift3d", unit="frames") as advance:
-            for sequence in lift(inputs(), layout=layout, threshold=threshold, use_depth=use_depth,
+            inputs = read_inputs(files, source_format, fps, failures)
+            for sequence in lift(inputs, layout=layout, threshold=threshold, use_depth=use_depth,
                                  batch_frames=batch_frames, iterations=iterations, device=device, failed=unlifted):  # fmt: skip
                 report_unlifted()
                 advance(sequence.frames)

@@ -1,7 +1,9 @@
-"""Options shared by every command, defined once so they mean the same everywhere."""
+"""Options shared by every command, defined once so they mean the same everywhere, and the
+reading of many input files that several commands share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Optional
 
 import typer
@@ -35,3 +37,19 @@ Lexicons = Annotated[
                       "before the built-in ASL fingerspelling alphabet. Without --lexicon, the folders "
                       "listed in SIGNKIT_LEXICON (separated by ':') are used.", show_default=False),
 ]  # fmt: skip
+
+
+def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, failures: list[str]) -> Iterator:
+    """The sequences of every file in order (none: standard input), for commands that go on
+    past a bad file: a file that cannot be read is named on stderr as it happens, its error
+    appended to ``failures``, and the next file read."""
+    from signkit import log
+    from signkit.errors import SignkitError
+    from signkit.io import read_sequences
+
+    for file in files or ["-"]:
+        try:
+            yield from read_sequences(file, fmt, fps)
+        except SignkitError as error:
+            failures.append(str(error))
+            log.console.print(f"Error: {error}", markup=False)
