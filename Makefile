@@ -17,3 +17,4 @@ man:
 bench:
 	$(PYTHON) benchmarks/main_job.py
 	$(PYTHON) benchmarks/prep.py
+	$(PYTHON) benchmarks/evaluate.py

@@ -1,0 +1,75 @@
+"""Score produced sign language against references: BLEU and ROUGE of back-translated text, DTW and DTW-MJE of poses.
+
+Hypotheses come from standard input (or -i FILE), references are the arguments, in the same
+order. Text measures (bleu, rouge) read one sentence a line, any number of reference files;
+pose measures (dtw, dtw-mje) read one pose file each (.skels, .pose, .h5) and pair sequences
+by order. Prints JSON with the numbers and a signature naming the library, version and every
+setting; -b prints the headline number alone (BLEU-4, ROUGE-L, DTW, DTW-MJE). --slt uses the
+settings of Sign Language Transformers' evaluator, which SLP papers report back-translation
+with; without it, sacrebleu's and rouge-score's standard settings.
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from signkit import log
+from signkit.commands.options import From, Quiet, Verbose
+
+NAME = "score"
+EXAMPLES = [
+    "cut -d'|' -f4 ../shared/data/phoenix14t/annotations/dev.csv | tail -n +2 > dev.de  # the German sentences",
+    "signkit score bleu dev.de < dev.de",
+    "signkit score rouge --slt dev.de -i dev.de -b",
+    "signkit score dtw ../shared/data/phoenix14t/sample/dev.skels -i ../shared/data/phoenix14t/sample/dev.skels",
+]
+
+
+def _metric(value: str) -> str:
+    from signkit.score import METRICS
+
+    if value not in METRICS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(METRICS)}")
+    return value
+
+
+def command(
+    metric: str = typer.Argument(..., metavar="METRIC", callback=_metric, help="bleu, rouge, dtw or dtw-mje."),
+    references: list[str] = typer.Argument(..., metavar="REFERENCE...", help="Reference files, parallel to the hypotheses."),
+    hypotheses: str = typer.Option("-", "-i", "--input", metavar="FILE", help="Hypotheses; '-': standard input."),
+    slt: bool = typer.Option(False, "--slt", help="Sign Language Transformers' evaluator settings (text measures)."),
+    number: bool = typer.Option(False, "-b", "--score-only", help="Print the headline number alone."),
+    source_format: From = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit import score
+    from signkit.errors import SignkitError
+
+    log.configure(quiet, verbose)
+    if metric in score.POSE_METRICS:
+        if len(references) != 1:
+            raise typer.BadParameter(f"{metric} takes one reference file, not {len(references)}")
+        if slt:
+            raise typer.BadParameter("--slt applies to bleu and rouge only")
+    if metric in score.TEXT_METRICS:
+        produced, real, options = _lines(hypotheses), [_lines(reference) for reference in references], {"slt": slt}
+    else:
+        from signkit.io import read_sequences
+
+        produced = list(read_sequences(hypotheses, source_format))
+        real, options = list(read_sequences(references[0], source_format)), {}
+    try:
+        result = getattr(score, metric.replace("-", "_"))(produced, real, **options)
+    except SignkitError as error:
+        raise SignkitError(f"{hypotheses} against {', '.join(references)}: {error}") from None
+    print(f"{result.score:.4f}" if number else json.dumps(result.as_json(), indent=1))
+
+
+def _lines(path: str) -> list[str]:
+    from signkit.io import decode_text, read_bytes
+
+    content, name = read_bytes(path, "sentences")
+    return decode_text(content, name).splitlines()
