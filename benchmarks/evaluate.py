@@ -2,14 +2,19 @@
 
     python benchmarks/evaluate.py
 
-DTW (Progressive Transformers' definition, `signkit score dtw`) on sequence pairs of 300
-frames x 150 values (PT-50), against the same dynamic program in pure Python (target: at least
-50 times faster).
+1. DTW (Progressive Transformers' definition, `signkit score dtw`) on sequence pairs of 300
+   frames x 150 values (PT-50), against the same dynamic program in pure Python (target: at
+   least 50 times faster);
+2. back-translation sentences per second: a model of the default size (d_model 256, 3 + 3
+   layers, untrained: the speed does not depend on the weights) decoding PHOENIX14T sample
+   sequences greedily in batches of 32, each decoded to 30 tokens; on the CPU, and on CUDA when
+   there is one.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +49,37 @@ def main() -> None:
     slow_rate = 2 / seconds
     assert np.allclose(slow, fast[:2])
     print(f"pure-Python DP: 2 pairs in {seconds:.2f} s = {slow_rate:.2f} pairs/s; signkit is {fast_rate / slow_rate:.0f}x faster")
+    backtranslation()
+
+
+def backtranslation() -> None:
+    """Greedy back-translation speed of a default-size model on the PHOENIX14T sample."""
+    import torch
+
+    from signkit import backtranslation as bt
+    from signkit.io import read_sequences
+
+    data = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "phoenix14t" / "sample"
+    if not data.is_dir():
+        print(f"back-translation: skipped, no data at {data}")
+        return
+    sequences = [s for split in ("train", "dev", "test") for s in read_sequences(data / f"{split}.skels")] * 4
+    texts = [s.text or "" for s in sequences]
+    tokenizer = bt.train_tokenizer(texts, 1000)
+    config = bt.BackTranslationConfig(values=150, vocabulary=tokenizer.get_vocab_size(), max_tokens=30)
+    torch.manual_seed(0)
+    model = bt.build_model(config)
+    with torch.no_grad():
+        model.output.bias.fill_(0.0)
+        model.output.bias[2] = -1e4  # never stop early: every sentence takes max_tokens steps
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        bt.translate(model, tokenizer, sequences[:4], device=device)  # warm-up
+        start = time.perf_counter()
+        bt.translate(model, tokenizer, sequences, batch_size=32, device=device)
+        seconds = time.perf_counter() - start
+        frames = sum(s.frames for s in sequences)
+        print(f"back-translation ({device}, greedy, 30 tokens): {len(sequences)} sequences ({frames} frames) in "
+              f"{seconds:.2f} s = {len(sequences) / seconds:.1f} sentences/s")
 
 
 if __name__ == "__main__":

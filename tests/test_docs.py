@@ -14,7 +14,7 @@ import pytest
 from signkit.commands.manpages import pages
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["info", "convert", "extract", "lift3d", "clean", "t2p", "render", "score"]
+COMMANDS = ["info", "convert", "extract", "lift3d", "clean", "t2p", "render", "score", "train-bt", "backtranslate"]
 
 
 def test_man_pages_are_up_to_date():
@@ -25,7 +25,7 @@ def test_man_pages_are_up_to_date():
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_is_documented(name):
-    module = importlib.import_module(f"signkit.commands.{name}")
+    module = importlib.import_module(f"signkit.commands.{name.replace('-', '_')}")
     assert module.__doc__ and len(module.__doc__.strip()) > 40
     assert module.EXAMPLES
     assert f"signkit {name}" in (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +33,7 @@ def test_every_command_is_documented(name):
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_examples_run(name, data, tmp_path):
-    module = importlib.import_module(f"signkit.commands.{name}")
+    module = importlib.import_module(f"signkit.commands.{name.replace('-', '_')}")
     shared = str(data.parent)
     for example in module.EXAMPLES:
         command = example.replace("../shared", shlex.quote(shared))

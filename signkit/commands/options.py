@@ -53,3 +53,32 @@ def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, fai
         except SignkitError as error:
             failures.append(str(error))
             log.console.print(f"Error: {error}", markup=False)
+
+
+# Options of every train-* command, mapped onto signkit.train.TrainConfig by train_config().
+MaxSteps = Annotated[int, typer.Option("--max-steps", min=1, help="Optimiser steps to train for.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")]
+LearningRate = Annotated[float, typer.Option("--learning-rate", min=0.0, help="Peak AdamW learning rate.")]
+WarmupSteps = Annotated[int, typer.Option("--warmup-steps", min=0, help="Linear warm-up steps.")]
+CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=0, help="Steps between checkpoints (0: none).")]
+CheckpointsLimit = Annotated[int, typer.Option("--checkpoints-total-limit", min=1, help="Checkpoints kept.")]
+ValidateEvery = Annotated[int, typer.Option("--validate-every", min=0, help="Steps between validations on --dev (0: at the end).")]
+Resume = Annotated[Optional[str], typer.Option("--resume-from-checkpoint", metavar="DIR|latest", show_default=False,
+                                               help="Continue from a checkpoint folder, or the latest in OUT/checkpoints.")]  # fmt: skip
+Seed = Annotated[int, typer.Option("--seed", help="Random seed (initialisation and data order).")]
+MixedPrecision = Annotated[str, typer.Option("--mixed-precision", metavar="auto|no|fp16|bf16",
+                                             help="Mixed precision; auto: bf16/fp16 on a GPU, none on a CPU.")]  # fmt: skip
+
+
+def train_config(output: str, max_steps: int, batch_size: int, learning_rate: float, warmup_steps: int,
+                 checkpoint_every: int, checkpoints_total_limit: int, validate_every: int, resume: str | None,
+                 seed: int, mixed_precision: str):  # fmt: skip
+    """The :class:`signkit.train.TrainConfig` of a train-* command's shared options."""
+    from signkit.train import TrainConfig
+
+    if mixed_precision not in ("auto", "no", "fp16", "bf16"):
+        raise typer.BadParameter(f"{mixed_precision!r} is not auto, no, fp16 or bf16", param_hint="--mixed-precision")
+    return TrainConfig(output_dir=output, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
+                       warmup_steps=warmup_steps, checkpoint_every=checkpoint_every,
+                       checkpoints_total_limit=checkpoints_total_limit, validate_every=validate_every,
+                       resume_from_checkpoint=resume, seed=seed, mixed_precision=mixed_precision)  # fmt: skip

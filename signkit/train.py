@@ -1,0 +1,233 @@
+"""The training loop every ``signkit train-*`` command shares, on Hugging Face Accelerate.
+
+One loop, configured by :class:`TrainConfig`: seeded, AdamW with linear warm-up (then a
+constant rate), gradient clipping, mixed precision on a GPU (bf16 where supported, else fp16;
+none on a CPU), a checkpoint every ``checkpoint_every`` steps in ``OUT/checkpoints/checkpoint-STEP``
+(model, optimiser, scheduler and random states, via ``Accelerator.save_state``) keeping the
+newest ``checkpoints_total_limit``, ``resume_from_checkpoint`` (a folder, or ``latest``),
+validation every ``validate_every`` steps keeping the best model in ``OUT`` itself, a CSV log
+``OUT/log.csv`` in long form (``step,epoch,name,value``: ``train_loss``, ``lr``, ``dev_*``) and a
+rich progress bar. Runs as one process, or under ``accelerate launch`` (several GPUs, or
+``--cpu --num_processes 2``): batches are split across processes, and only the main process
+validates, logs and saves.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from signkit import log
+from signkit.errors import SignkitError
+
+CHECKPOINTS = "checkpoints"
+STATE_FILE = "signkit_state.json"
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`train` (all steps are optimiser steps).
+
+    Attributes:
+        output_dir: the model folder: best (or last) model, ``log.csv``, ``checkpoints/``.
+        max_steps: optimiser steps to train for in all.
+        batch_size: sequences per step and process.
+        learning_rate: peak AdamW learning rate, reached after ``warmup_steps``.
+        weight_decay: AdamW's decoupled weight decay.
+        warmup_steps: linear warm-up from 0.
+        max_grad_norm: gradient clipping by global norm (0: none).
+        seed: seed of Python, NumPy and torch (data order included).
+        checkpoint_every: steps between checkpoints (0: none).
+        checkpoints_total_limit: checkpoints kept (the oldest are deleted).
+        validate_every: steps between validations (0: only at the end).
+        resume_from_checkpoint: a checkpoint folder, or ``latest`` for the newest in
+            ``output_dir/checkpoints``; None starts afresh.
+        mixed_precision: ``auto`` (bf16/fp16 on a GPU, none on a CPU), ``no``, ``fp16``, ``bf16``.
+        log_every: steps between logged training losses.
+    """
+
+    output_dir: str
+    max_steps: int = 2000
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    max_grad_norm: float = 1.0
+    seed: int = 42
+    checkpoint_every: int = 500
+    checkpoints_total_limit: int = 3
+    validate_every: int = 500
+    resume_from_checkpoint: str | None = None
+    mixed_precision: str = "auto"
+    log_every: int = 10
+
+
+def _mixed_precision(setting: str) -> str:
+    import torch
+
+    if setting != "auto":
+        return setting
+    if not torch.cuda.is_available():
+        return "no"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    """The checkpoint with the highest step in ``output_dir/checkpoints``, or None."""
+    folder = Path(output_dir) / CHECKPOINTS
+    found = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / STATE_FILE).is_file()]
+    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
+def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable,
+          validate: Callable | None = None, save: Callable | None = None, metric: str = "loss",
+          greater_is_better: bool = False) -> dict:  # fmt: skip
+    """Train ``model`` on ``dataset`` with the shared loop (see the module docstring).
+
+    Args:
+        config: the settings.
+        model: a ``torch.nn.Module``.
+        dataset: a map-style dataset of examples.
+        collate: examples to a batch (passed to the DataLoader).
+        loss: ``loss(model, batch) -> (scalar tensor, {name: float})``.
+        validate: ``validate(model) -> {name: float}`` on the unwrapped model, main process;
+            None to skip validation (the last model is kept).
+        save: ``save(model, folder)`` writes the unwrapped model into a folder (main process).
+        metric: the validation value that picks the best model.
+        greater_is_better: whether a larger ``metric`` is better (BLEU) or a smaller (loss, DTW).
+
+    Returns:
+        ``{"step": last step, "best": best metric or None, "resumed_from": step or 0}``.
+
+    Raises:
+        SignkitError: ``resume_from_checkpoint`` names no checkpoint, or the dataset is empty.
+    """
+    import torch
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration, set_seed
+
+    output = Path(config.output_dir)
+    accelerator = Accelerator(mixed_precision=_mixed_precision(config.mixed_precision),
+                              dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))  # fmt: skip
+    set_seed(config.seed)
+    if len(dataset) == 0:
+        raise SignkitError("no training examples")
+    loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True, collate_fn=collate,
+                                         drop_last=False)  # fmt: skip
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    warmup = max(1, config.warmup_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (step + 1) / warmup))
+    model, optimiser, loader, scheduler = accelerator.prepare(model, optimiser, loader, scheduler)
+
+    step, best, resumed = 0, None, 0
+    if config.resume_from_checkpoint:
+        folder = (latest_checkpoint(output) if config.resume_from_checkpoint == "latest"
+                  else Path(config.resume_from_checkpoint))  # fmt: skip
+        if folder is None or not (folder / STATE_FILE).is_file():
+            raise SignkitError(f"{config.resume_from_checkpoint}: no checkpoint to resume from"
+                               + (f" in {output / CHECKPOINTS}" if config.resume_from_checkpoint == "latest" else ""))
+        accelerator.load_state(str(folder))
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        step, best, resumed = state["step"], state["best"], state["step"]
+        log.info(f"resumed from {folder} at step {step}")
+    if accelerator.is_main_process:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "train_config.json").write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
+    logger = _CsvLog(output / "log.csv", resumed) if accelerator.is_main_process else None
+
+    def is_better(value: float) -> bool:
+        return best is None or (value > best if greater_is_better else value < best)
+
+    def run_validation() -> None:
+        nonlocal best
+        if accelerator.is_main_process and validate is not None:
+            model.eval()
+            with torch.no_grad():
+                values = validate(accelerator.unwrap_model(model))
+            model.train()
+            for name, value in values.items():
+                logger.write(step, epoch, f"dev_{name}", value)
+            if metric in values and is_better(values[metric]):
+                best = values[metric]
+                if save is not None:
+                    save(accelerator.unwrap_model(model), output)
+                log.detail(f"step {step}: best dev {metric} {best:.4f}, model saved")
+        accelerator.wait_for_everyone()
+
+    steps_per_epoch = max(1, len(loader))
+    epoch = step // steps_per_epoch
+    model.train()
+    with log.progress("train", total=config.max_steps, unit="steps") as advance:
+        advance(step)
+        while step < config.max_steps:
+            epoch = step // steps_per_epoch
+            loader.set_epoch(epoch)
+            batches = loader
+            if step % steps_per_epoch:  # resumed within an epoch: the rest of that epoch's batches
+                batches = accelerator.skip_first_batches(loader, step % steps_per_epoch)
+                batches.set_epoch(epoch)  # a new loader counts epochs from 0; the data order is seeded by epoch
+            for batch in batches:
+                value, _ = loss(model, batch)
+                accelerator.backward(value)
+                if config.max_grad_norm > 0:
+                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimiser.step()
+                scheduler.step()
+                optimiser.zero_grad(set_to_none=True)
+                step += 1
+                advance(1)
+                if step % config.log_every == 0 or step == config.max_steps:
+                    mean = accelerator.reduce(value.detach(), reduction="mean").item()
+                    if not math.isfinite(mean):
+                        raise SignkitError(f"step {step}: the training loss is {mean}; lower --learning-rate")
+                    if logger:
+                        logger.write(step, epoch, "train_loss", mean)
+                        logger.write(step, epoch, "lr", scheduler.get_last_lr()[0])
+                if config.validate_every and step % config.validate_every == 0:
+                    run_validation()
+                if config.checkpoint_every and step % config.checkpoint_every == 0:
+                    _checkpoint(accelerator, output, step, best, config.checkpoints_total_limit)
+                if step >= config.max_steps:
+                    break
+    if validate is None or not config.validate_every or step % config.validate_every:
+        run_validation()
+    if accelerator.is_main_process and save is not None and (validate is None or best is None):
+        save(accelerator.unwrap_model(model), output)
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    return {"step": step, "best": best, "resumed_from": resumed}
+
+
+def _checkpoint(accelerator, output: Path, step: int, best, limit: int) -> None:
+    folder = output / CHECKPOINTS / f"checkpoint-{step}"
+    accelerator.save_state(str(folder))
+    if accelerator.is_main_process:
+        (folder / STATE_FILE).write_text(json.dumps({"step": step, "best": best}), encoding="utf-8")
+        kept = sorted((p for p in (output / CHECKPOINTS).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+                      key=lambda p: int(p.name.split("-")[-1]))  # fmt: skip
+        for old in kept[: max(0, len(kept) - limit)]:
+            shutil.rmtree(old, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+
+class _CsvLog:
+    """``step,epoch,name,value`` rows, flushed as written. Resuming at step N keeps the rows up to
+    N (those logged after the checkpoint, before the run stopped, are dropped)."""
+
+    def __init__(self, path: Path, resumed: int):
+        rows = []
+        if resumed and path.is_file():
+            with path.open(newline="", encoding="utf-8") as old:
+                rows = [row for row in list(csv.reader(old))[1:] if row and int(row[0]) <= resumed]
+        self.file = path.open("w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.file)
+        self.writer.writerows([["step", "epoch", "name", "value"], *rows])
+
+    def write(self, step: int, epoch: int, name: str, value: float) -> None:
+        self.writer.writerow([step, epoch, name, f"{value:.6g}"])
+        self.file.flush()
