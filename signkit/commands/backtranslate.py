@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Quiet, Verbose
+from signkit.commands.options import Device, Fps, From, Input, Quiet, Verbose, torch_device
 
 NAME = "backtranslate"
 EXAMPLES = [
@@ -31,20 +31,17 @@ def command(
                                          help="Text file to write; '-' or omitted: standard output."),
     beam: int = typer.Option(1, "--beam", min=1, help="Beam width (1: greedy)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sequences decoded together."),
-    device: Optional[str] = typer.Option(None, "--device", metavar="DEVICE", show_default=False,
-                                         help="Torch device (default: cuda when available)."),
+    device: Device = None,
     source_format: From = None,
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    import torch
-
     from signkit import backtranslation as bt
     from signkit.io import output_stream, read_sequences
 
     log.configure(quiet, verbose)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch_device(device)
     model, tokenizer = bt.load(model_folder, device)
     sequences = list(read_sequences(file, source_format, fps))
     texts = bt.translate(model, tokenizer, sequences, batch_size=batch_size, beam=beam, device=device)

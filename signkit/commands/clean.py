@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose, read_inputs
+from signkit.commands.options import Confidence, Fps, From, Output, PoseFiles, Quiet, To, Verbose, read_inputs
 
 NAME = "clean"
 EXAMPLES = [
@@ -29,14 +29,13 @@ EXAMPLES = [
 
 
 def command(
-    files: Optional[list[str]] = typer.Argument(None, metavar="[FILE]...", show_default=False,
-                                                help="Pose files (.pose, .h5, .skels); '-' or none: standard input."),
+    files: PoseFiles = None,
     output: Output = None,
     source_format: From = None,
     target_format: To = None,
     texts: Optional[Path] = typer.Option(None, "--texts", metavar="CSV", show_default=False,
                                          help="How2Sign or PHOENIX14T CSV with the sentences (and glosses) by name."),
-    threshold: float = typer.Option(0.2, "--confidence", min=0.0, max=1.0, help="Points below this confidence are missing."),
+    threshold: Confidence = 0.2,
     max_gap: int = typer.Option(10, "--max-gap", min=0, help="Longest gap (frames) filled by interpolation."),
     max_missing: float = typer.Option(0.5, "--max-missing", min=0.0, max=1.0,
                                       help="Drop a sequence with a larger share of missing points."),

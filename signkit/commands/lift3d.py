@@ -12,12 +12,23 @@ shows both shoulders) is reported and skipped, the others are written, and the e
 
 from __future__ import annotations
 
-from typing import Optional
 
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Output, Quiet, To, Verbose, read_inputs
+from signkit.commands.options import (
+    Confidence,
+    Device,
+    Fps,
+    From,
+    Output,
+    PoseFiles,
+    Quiet,
+    To,
+    Verbose,
+    read_inputs,
+    torch_device,
+)
 
 NAME = "lift3d"
 EXAMPLES = [
@@ -33,19 +44,17 @@ def _layout(value: str) -> str:
 
 
 def command(
-    files: Optional[list[str]] = typer.Argument(None, metavar="[FILE]...", show_default=False,
-                                                help="Pose files (.pose, .h5, .skels); '-' or none: standard input."),
+    files: PoseFiles = None,
     output: Output = None,
     source_format: From = None,
     target_format: To = None,
     layout: str = typer.Option("pt50", "--layout", callback=_layout, metavar="pt50|holistic",
                                help="Output layout: PT-50, or holistic (holistic input only) with body and hands lifted."),
-    threshold: float = typer.Option(0.2, "--confidence", min=0.0, max=1.0, help="Points below this confidence are missing."),
+    threshold: Confidence = 0.2,
     use_depth: bool = typer.Option(True, "--depth/--no-depth", help="Start from the input's depth (MediaPipe's z) where it has one."),
     iterations: int = typer.Option(200, "--iterations", min=1, help="Optimisation steps per batch."),
     batch_frames: int = typer.Option(20000, "--batch-frames", min=1, help="Frames optimised together (whole sequences)."),
-    device: Optional[str] = typer.Option(None, "--device", metavar="DEVICE", show_default=False,
-                                         help="Torch device, e.g. cpu or cuda (default: cuda when available)."),
+    device: Device = None,
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -55,10 +64,7 @@ def command(
     from signkit.pose.lift import lift
 
     log.configure(quiet, verbose)
-    if device is None:
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch_device(device)
     failures: list[str] = []  # inputs that cannot be read, named as they happen
     unlifted: list[str] = []  # sequences that cannot be lifted, named as they happen
     reported = 0

@@ -17,6 +17,22 @@ Fps = Annotated[Optional[float], typer.Option("--fps", min=0.1, metavar="FPS", s
                                                   ".skels stores none, default 25), or for t2p the rate it makes (default 25).")]
 
 
+PoseFiles = Annotated[Optional[list[str]], typer.Argument(metavar="[FILE]...", show_default=False,
+                                                       help="Pose files (.pose, .h5, .skels); '-' or none: standard input.")]  # fmt: skip
+Confidence = Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="Points below this confidence are missing.")]
+Device = Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", show_default=False,
+                                               help="Torch device, e.g. cpu or cuda (default: cuda when available).")]  # fmt: skip
+
+
+def torch_device(value: str | None) -> str:
+    """The --device value, or ``cuda`` when torch sees a GPU, else ``cpu``."""
+    if value:
+        return value
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def check_format(value: str | None) -> str | None:
     """Reject an unknown format name as a usage error (exit 2), before any input is read."""
     if value is not None and value not in FORMATS:

@@ -19,7 +19,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import From, Quiet, Verbose
+from signkit.commands.options import Device, From, Quiet, Verbose, torch_device
 
 NAME = "score"
 EXAMPLES = [
@@ -48,8 +48,7 @@ def command(
     number: bool = typer.Option(False, "-b", "--score-only", help="Print the headline number alone."),
     inception: Optional[Path] = typer.Option(None, "--inception", metavar="PATH", show_default=False,
                                              help="fid: a TorchScript Inception feature network instead of the built-in one."),
-    device: Optional[str] = typer.Option(None, "--device", metavar="DEVICE", show_default=False,
-                                         help="fid: torch device (default: cuda when available)."),
+    device: Device = None,
     source_format: From = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -70,9 +69,7 @@ def command(
     elif metric in score.VIDEO_METRICS:
         produced, real, options = hypotheses, references[0], {}
         if metric == "fid":
-            import torch
-
-            options = {"inception": inception, "device": device or ("cuda" if torch.cuda.is_available() else "cpu")}
+            options = {"inception": inception, "device": torch_device(device)}
     else:
         from signkit.io import read_sequences
 
