@@ -194,8 +194,8 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
                     _checkpoint(accelerator, output, step, best, config.checkpoints_total_limit)
                 if step >= config.max_steps:
                     break
-    if validate is None or not config.validate_every or step % config.validate_every:
-        run_validation()
+    if validate is not None and (not config.validate_every or step % config.validate_every):
+        run_validation()  # the last steps were not validated yet
     if accelerator.is_main_process and save is not None and (validate is None or best is None):
         save(accelerator.unwrap_model(model), output)
     accelerator.wait_for_everyone()
