@@ -236,7 +236,8 @@ def translate(model, tokenizer, sequences: list[Sequence], batch_size: int = 32,
         device: torch device.
 
     Returns:
-        One sentence per sequence, in order.
+        One sentence per sequence, in order, on one line (whitespace runs, newlines included,
+        become one space).
 
     Raises:
         SignkitError: a sequence with another number of values per frame than the model's.
@@ -255,7 +256,8 @@ def translate(model, tokenizer, sequences: list[Sequence], batch_size: int = 32,
                 ids = _greedy(model, memory, mask)
             else:
                 ids = [_beam(model, memory[i : i + 1], mask[i : i + 1], beam, alpha) for i in range(len(chunk))]
-        texts += [tokenizer.decode(sentence) for sentence in ids]
+        # one line per sequence, whatever bytes an undertrained model writes
+        texts += [" ".join(tokenizer.decode(sentence).split()) for sentence in ids]
     return texts
 
 
