@@ -27,7 +27,7 @@ def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None
     environment = {k: v for k, v in os.environ.items() if k not in ("SIGNKIT_DEBUG", "SIGNKIT_LEXICON")}
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "signkit", *args], input=input, capture_output=True, cwd=cwd,
-                          env=environment, timeout=300)  # fmt: skip
+                          env=environment, timeout=900)  # fmt: skip
 
 
 def assert_error(result, *fragments: str) -> None:

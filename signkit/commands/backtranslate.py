@@ -17,7 +17,7 @@ from signkit.commands.options import Device, Fps, From, Input, Quiet, Verbose, t
 NAME = "backtranslate"
 EXAMPLES = [
     "signkit train-bt ../shared/data/phoenix14t/sample/train.skels -o bt-phoenix --d-model 64 --heads 4 --layers 2 "
-    "--feed-forward 128 --max-steps 300 --batch-size 5",
+    "--feed-forward 128 --max-steps 60 --batch-size 5",
     "signkit backtranslate --model bt-phoenix ../shared/data/phoenix14t/sample/dev.skels",
     "signkit backtranslate --model bt-phoenix ../shared/data/phoenix14t/sample/dev.skels --beam 4 "
     "| signkit score bleu --slt ../shared/data/phoenix14t/sample/dev.text",

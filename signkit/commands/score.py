@@ -27,7 +27,7 @@ EXAMPLES = [
     "signkit score bleu dev.de < dev.de",
     "signkit score rouge --slt dev.de -i dev.de -b",
     "signkit score dtw ../shared/data/phoenix14t/sample/dev.skels -i ../shared/data/phoenix14t/sample/dev.skels",
-    "signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4",
+    "signkit render ../shared/data/phoenix14t/sample/dev.skels --size 256x256 -o dev.mp4",
     "signkit score ssim dev.mp4 -i dev.mp4 -b",
 ]
 
