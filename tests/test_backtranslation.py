@@ -58,7 +58,7 @@ def test_train_bt_learns_the_phoenix_training_split(phoenix_model, data):
     assert config["model"] == "backtranslation" and config["config"]["glosses"] > 1  # the CTC gloss head
     assert {"model.safetensors", "tokenizer.json", "glosses.txt", "log.csv"} <= {p.name for p in phoenix_model.iterdir()}
     with (phoenix_model / "log.csv").open(newline="", encoding="utf-8") as file:
-        assert {row["name"] for row in csv.DictReader(file)} == {"train_loss", "lr", "dev_bleu4"}
+        assert {row["name"] for row in csv.DictReader(file)} == {"train_loss", "train_translation", "train_recognition", "lr", "dev_bleu4"}
 
 
 def test_train_bt_on_dgs_sentences_in_one_layout(data, tmp_path):

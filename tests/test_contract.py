@@ -97,7 +97,7 @@ def test_help_is_fast_and_light():
     assert result.stdout.decode().strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("command", ["info", "convert", "extract", "lift3d", "clean", "t2p", "render", "score",
+@pytest.mark.parametrize("command", ["info", "convert", "extract", "lift3d", "clean", "train-t2p", "t2p", "render", "score",
                                      "train-bt", "backtranslate"])
 def test_every_command_has_help(command):
     result = signkit(command, "--help")

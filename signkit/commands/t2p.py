@@ -3,17 +3,20 @@
 The embedded default needs no training and no download: each sentence becomes ASL glosses by
 rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspelled letter by
 letter where no sign exists, and the signs are joined into one fluent sequence with a rest pose
-at start and end. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
+at start and end. With --model DIR, a text-to-pose transformer from `signkit train-t2p` produces
+the poses instead (batched greedy decoding, stopped by its counter or --max-frames), in the
+layout and language it was trained on. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, Input, Lexicons, Output, Quiet, To, Verbose
+from signkit.commands.options import Device, Fps, Input, Lexicons, Output, Quiet, To, Verbose, torch_device
 
 NAME = "t2p"
 EXAMPLES = [
@@ -21,11 +24,14 @@ EXAMPLES = [
     'echo "Hello, thank you. My mother is happy today." | signkit t2p -v --lexicon ../shared/data/asl-lexicon -o sentence.pose',
     'echo "HELLO THANK-YOU" | signkit t2p --from gloss --lexicon ../shared/data/asl-lexicon > glosses.skels',
     'head -n 20 ../shared/data/how2sign-text/test.en.txt | signkit t2p --lexicon ../shared/data/asl-lexicon -o how2sign.h5',
+    "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels -o t2p-phoenix --d-model 64 --feed-forward 128 "
+    "--max-steps 40 --batch-size 5",
+    'echo "am tag regen im norden" | signkit t2p --model t2p-phoenix | signkit render > weather.mp4',
 ]
 
 
-def _source(value: str) -> str:
-    if value not in ("text", "gloss"):
+def _source(value: str | None) -> str | None:
+    if value not in (None, "text", "gloss"):
         raise typer.BadParameter(f"{value!r} is not text or gloss")
     return value
 
@@ -34,20 +40,36 @@ def command(
     file: Input = None,
     output: Output = None,
     target_format: To = None,
-    source: str = typer.Option("text", "--from", callback=_source, metavar="TEXT|GLOSS",
-                               help="What the lines hold: text (English) or gloss."),
+    source: Optional[str] = typer.Option(None, "--from", callback=_source, metavar="TEXT|GLOSS", show_default=False,
+                                         help="What the lines hold: text (English) or gloss (default: text, or what --model reads)."),
     lexicon: Lexicons = None,
     fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),
     signed_language: str = typer.Option("ase", "--signed-language", help="Signed language code of the lexicon entries to use."),
     fps: Fps = None,
+    model: Optional[str] = typer.Option(None, "--model", metavar="DIR", show_default=False,
+                                        help="A model folder from signkit train-t2p (instead of the lexicon)."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, show_default=False,
+                                             help="With --model: longest sequence (default: the model's, 1.5 x its longest training sequence)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="With --model: sentences decoded together."),
+    device: Device = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     from signkit.io import decode_text, read_bytes, write_sequences
+
+    log.configure(quiet, verbose)
+    if model is not None:
+        if lexicon:
+            raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
+        content, name = read_bytes(file, "sentences")
+        write_sequences(t2p_model(decode_text(content, name).splitlines(), model, source=source, fps=fps,
+                                  max_frames=max_frames, batch_size=batch_size, device=torch_device(device), name=name),
+                        output, target_format)  # fmt: skip
+        return
     from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
     from signkit.lexicon.pipeline import t2p
 
-    log.configure(quiet, verbose)
+    source = source or "text"
     folders = lexicon or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
     lexicons = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
     content, name = read_bytes(file, "sentences")
@@ -62,3 +84,27 @@ def command(
         sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
                         on_glosses=show)  # fmt: skip
         write_sequences(sequences, output, target_format)
+
+
+def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: float | None = None,
+              max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
+    """Lines to sequences with a model folder from train-t2p (see :func:`signkit.t2p.model.produce`).
+
+    Raises:
+        SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
+    """
+    from signkit.errors import SignkitError
+    from signkit.t2p import model as t2p
+
+    network, vocabulary, model_source, header = t2p.load(folder, device)
+    if source is not None and source != model_source:
+        raise SignkitError(f"{folder} reads {model_source}, not {source} (--from)")
+    if fps is not None and fps != network.config.fps:
+        raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
+
+    def unknown(number: int, tokens: list[str]) -> None:
+        log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
+
+    with log.progress("t2p", total=len(lines), unit="lines") as advance:
+        return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
+                           max_frames=max_frames, device=device, on_unknown=unknown, on_batch=advance)  # fmt: skip
