@@ -24,6 +24,16 @@ Device = Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", sho
                                                help="Torch device, e.g. cpu or cuda (default: cuda when available).")]  # fmt: skip
 
 
+def _dtype(value: str) -> str:
+    if value not in ("float32", "bfloat16"):
+        raise typer.BadParameter(f"{value!r} is not float32 or bfloat16")
+    return value
+
+
+Dtype = Annotated[str, typer.Option("--dtype", metavar="float32|bfloat16", callback=_dtype,
+                                    help="Number type of the model's weights and states.")]
+
+
 def torch_device(value: str | None) -> str:
     """The --device value, or ``cuda`` when torch sees a GPU, else ``cpu``."""
     if value:

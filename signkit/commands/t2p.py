@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Device, Fps, Input, Lexicons, Output, Quiet, To, Verbose, torch_device
+from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, torch_device
 
 NAME = "t2p"
 EXAMPLES = [
@@ -52,6 +52,7 @@ def command(
                                              help="With --model: longest sequence (default: the model's, 1.5 x its longest training sequence)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="With --model: sentences decoded together."),
     device: Device = None,
+    dtype: Dtype = "float32",
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -63,7 +64,8 @@ def command(
             raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
         content, name = read_bytes(file, "sentences")
         write_sequences(t2p_model(decode_text(content, name).splitlines(), model, source=source, fps=fps,
-                                  max_frames=max_frames, batch_size=batch_size, device=torch_device(device), name=name),
+                                  max_frames=max_frames, batch_size=batch_size, device=torch_device(device), dtype=dtype,
+                                  name=name),
                         output, target_format)  # fmt: skip
         return
     from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
@@ -87,7 +89,8 @@ def command(
 
 
 def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: float | None = None,
-              max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
+              max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
+              name: str = "<stdin>") -> list:  # fmt: skip
     """Lines to sequences with a model folder from train-t2p (see :func:`signkit.t2p.model.produce`).
 
     Raises:
@@ -107,4 +110,5 @@ def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: 
 
     with log.progress("t2p", total=len(lines), unit="lines") as advance:
         return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
-                           max_frames=max_frames, device=device, on_unknown=unknown, on_batch=advance)  # fmt: skip
+                           max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
+                           on_batch=advance)  # fmt: skip
