@@ -13,7 +13,8 @@ additions), prints:
 1. training: seconds a step (forward, backward, gradient clipping, AdamW; the shared loop's work)
    and real target frames a second;
 2. decoding: frames a second of batched greedy decoding of the 5 sentences, each to --frames
-   frames (the counter stop is switched off: an untrained counter stops anywhere);
+   frames (the counter stop is switched off: an untrained counter stops anywhere), and of 30
+   sentences at once (the 5, six times); in bfloat16 (``t2p --dtype bfloat16``) for the bf16 rows;
 3. the model folder's size, and the process's peak resident memory at the end.
 
 Reference, Progressive Transformers' own code on this data and machine (2 threads), base size:
@@ -80,17 +81,20 @@ def main() -> None:
             parameters = sum(p.numel() for p in model.parameters()) / 1e6
             print(f"{size:5s} {setting:16s} {parameters:5.1f} M parameters  train {seconds:.3f} s/step = "
                   f"{frames / seconds:7.0f} target frames/s", end="")  # fmt: skip
-            model.eval()
-            with torch.no_grad():
-                model.output.bias[-1] = -1e3  # no counter stop: every sentence decodes to --frames
-                model.decode(batch["source"], batch["source_mask"], 10)
-                start = time.perf_counter()
-                _, lengths = model.decode(batch["source"], batch["source_mask"], args.frames)
-                decoding = int(lengths.sum()) / (time.perf_counter() - start)
             with tempfile.TemporaryDirectory() as folder:
                 t2p.save(model, vocabulary, sequences[0].pose.header, folder, {"source": "text"})
                 megabytes = sum(p.stat().st_size for p in Path(folder).iterdir()) / 2**20
-            print(f"  decode {decoding:6.0f} frames/s  folder {megabytes:5.1f} MiB")
+            model.eval().to(torch.bfloat16 if bf16 else torch.float32)  # t2p --dtype
+            speeds = []
+            with torch.no_grad():
+                model.output.bias[-1] = -1e3  # no counter stop: every sentence decodes to --frames
+                for copies in (1, 6):  # the 5 sentences, then 30 at once
+                    source, mask = batch["source"].repeat(copies, 1), batch["source_mask"].repeat(copies, 1)
+                    model.decode(source, mask, 10)
+                    start = time.perf_counter()
+                    _, lengths = model.decode(source, mask, args.frames)
+                    speeds.append(int(lengths.sum()) / (time.perf_counter() - start))
+            print(f"  decode {speeds[0]:6.0f} frames/s ({speeds[1]:6.0f} for 30 sentences)  folder {megabytes:5.1f} MiB")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak resident memory of this process: {peak:.2f} GiB")
 

@@ -161,6 +161,23 @@ def build_model(config: T2PConfig):
     def merge(x):  # (B, heads, T, d / heads) -> (B, T, d)
         return x.transpose(1, 2).flatten(2)
 
+    scale = (config.d_model // heads) ** -0.5
+
+    def attend(q, k, v, bias, training: bool):
+        """softmax(q k^T / sqrt(d) + bias) v: q (B, heads, Tq, dh), k and v (B, heads, Tk, dh), bias
+        additive (0 or -inf) broadcast to (B, heads, Tq, Tk) or None. Written out rather than
+        torch's fused kernel, which on a CPU is slower for sequences of a few hundred frames (and
+        twice as slow in bfloat16); softmax in float32."""
+        scores = (q @ k.transpose(-1, -2)) * scale
+        if bias is not None:
+            scores = scores + bias
+        weights = F.dropout(scores.float().softmax(-1), config.dropout, training).to(v.dtype)
+        return weights @ v
+
+    def padding_bias(source_mask):
+        """(B, S) True on tokens -> (B, 1, 1, S) additive: 0 on tokens, -inf on padding."""
+        return torch.zeros(source_mask.shape, device=source_mask.device).masked_fill(~source_mask, float("-inf"))[:, None, None]
+
     class FeedForward(nn.Sequential):
         def __init__(self):
             super().__init__(nn.Linear(config.d_model, config.feed_forward), nn.ReLU(), nn.Dropout(config.dropout),
@@ -172,17 +189,16 @@ def build_model(config: T2PConfig):
             self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
             self.out = nn.Linear(config.d_model, config.d_model)
 
-        def forward(self, x, packing: _Packing, mask=None, causal=False):
-            """x (N, d) packed -> (N, d); ``mask`` (B, 1, 1, T) True where keys may be attended."""
+        def forward(self, x, packing: _Packing, bias):
+            """x (N, d) packed -> (N, d); ``bias`` additive, (B, 1, 1, T) padding or (T, T) causal."""
             q, k, v = packing.unpack(self.qkv(x)).chunk(3, dim=-1)
-            y = F.scaled_dot_product_attention(split(q), split(k), split(v), attn_mask=mask, is_causal=causal,
-                                               dropout_p=config.dropout if self.training else 0.0)  # fmt: skip
-            return self.out(packing.pack(merge(y)))
+            return self.out(packing.pack(merge(attend(split(q), split(k), split(v), bias, self.training))))
 
         def step(self, x, cache, t: int):
             """One new frame x (B, 1, d) at position t; ``cache`` (2, B, heads, max, d / heads) in place."""
             q, k, v = self.qkv(x).chunk(3, dim=-1)
             cache[0, :, :, t : t + 1], cache[1, :, :, t : t + 1] = split(k), split(v)
+            # torch's fused kernel: for one query over the cache faster than attend(), which copies it
             return self.out(merge(F.scaled_dot_product_attention(split(q), cache[0, :, :, : t + 1],
                                                                  cache[1, :, :, : t + 1])))  # fmt: skip
 
@@ -198,11 +214,9 @@ def build_model(config: T2PConfig):
             k, v = self.kv(memory).chunk(2, dim=-1)
             return split(k), split(v)
 
-        def forward(self, x, packing: _Packing, keys, mask):
+        def forward(self, x, packing: _Packing, keys, bias):
             q = split(packing.unpack(self.q(x)))
-            y = F.scaled_dot_product_attention(q, *keys, attn_mask=mask,
-                                               dropout_p=config.dropout if self.training else 0.0)  # fmt: skip
-            return self.out(packing.pack(merge(y)))
+            return self.out(packing.pack(merge(attend(q, *keys, bias, self.training))))
 
     class EncoderLayer(nn.Module):
         def __init__(self):
@@ -211,8 +225,8 @@ def build_model(config: T2PConfig):
             self.attention, self.feed_forward = SelfAttention(), FeedForward()
             self.dropout = nn.Dropout(config.dropout)
 
-        def forward(self, x, packing, mask):
-            x = x + self.dropout(self.attention(self.norm1(x), packing, mask))
+        def forward(self, x, packing, bias):
+            x = x + self.dropout(self.attention(self.norm1(x), packing, bias))
             return x + self.dropout(self.feed_forward(self.norm2(x)))
 
     class DecoderLayer(nn.Module):
@@ -222,15 +236,15 @@ def build_model(config: T2PConfig):
             self.attention, self.cross, self.feed_forward = SelfAttention(), CrossAttention(), FeedForward()
             self.dropout = nn.Dropout(config.dropout)
 
-        def forward(self, x, packing, keys, mask):
-            x = x + self.dropout(self.attention(self.norm1(x), packing, causal=True))
-            x = x + self.dropout(self.cross(self.norm2(x), packing, keys, mask))
+        def forward(self, x, packing, keys, causal, bias):
+            x = x + self.dropout(self.attention(self.norm1(x), packing, causal))
+            x = x + self.dropout(self.cross(self.norm2(x), packing, keys, bias))
             return x + self.dropout(self.feed_forward(self.norm3(x)))
 
-        def step(self, x, cache, t, keys, mask):
+        def step(self, x, cache, t, keys, bias):
             x = x + self.attention.step(self.norm1(x), cache, t)
             one = _Packing((x.shape[0], 1))
-            x = x + self.cross(self.norm2(x).flatten(0, 1), one, keys, mask).view_as(x)
+            x = x + self.cross(self.norm2(x).flatten(0, 1), one, keys, bias).view_as(x)
             return x + self.feed_forward(self.norm3(x))
 
     class ProgressiveTransformer(nn.Module):
@@ -268,10 +282,10 @@ def build_model(config: T2PConfig):
             x = self.source_embedding(source)
             x = x + self.positions(source.shape[1], x)
             packing = _Packing(tuple(source.shape))
-            mask = source_mask[:, None, None, :]
+            bias = padding_bias(source_mask)
             x = packing.pack(self.dropout(x))
             for layer in self.encoder:
-                x = layer(x, packing, mask)
+                x = layer(x, packing, bias)
             return packing.unpack(self.encoder_norm(x))
 
         def predict(self, memory, source_mask, inputs, real=None):
@@ -280,9 +294,11 @@ def build_model(config: T2PConfig):
             x = self.frame_embedding(inputs)
             x = x + self.positions(inputs.shape[1], x)
             x = packing.pack(self.dropout(x))
-            mask = source_mask[:, None, None, :]
+            # the masks, built once for every layer (BO & CO)
+            causal = torch.full((inputs.shape[1],) * 2, float("-inf"), device=inputs.device).triu(1)
+            bias = padding_bias(source_mask)
             for layer in self.decoder:
-                x = layer(x, packing, layer.cross.keys(memory), mask)
+                x = layer(x, packing, layer.cross.keys(memory), causal, bias)
             return self.output(self.decoder_norm(x))
 
         def decode(self, source, source_mask, max_frames: int):
@@ -294,7 +310,7 @@ def build_model(config: T2PConfig):
             batch, values = source.shape[0], config.values
             memory = self.encode(source, source_mask)
             keys = [layer.cross.keys(memory) for layer in self.decoder]
-            mask = source_mask[:, None, None, :]
+            bias = padding_bias(source_mask)
             caches = [memory.new_zeros(2, batch, heads, max_frames, config.d_model // heads) for _ in self.decoder]
             positions = self.positions(max_frames, memory)
             frames = memory.new_zeros(batch, max_frames, values, dtype=torch.float32)
@@ -304,13 +320,13 @@ def build_model(config: T2PConfig):
             # the next frame and the counter of the output layer, in float32 whatever the model's
             # dtype (a bfloat16 counter cannot tell 0.996 from 1); future frames are not needed
             kept = torch.cat([torch.arange(values), torch.tensor([config.output_values - 1])]).to(memory.device)
-            weight, bias = self.output.weight[kept].float(), self.output.bias[kept].float()
+            out_weight, out_bias = self.output.weight[kept].float(), self.output.bias[kept].float()
             for t in range(max_frames):
                 inputs = previous[:, -1:] if config.counter else previous
                 x = self.frame_embedding(inputs.to(memory.dtype))[:, None] + positions[t]
                 for layer, cache, key in zip(self.decoder, caches, keys):
-                    x = layer.step(x, cache, t, key, mask)
-                previous = F.linear(self.decoder_norm(x[:, 0]).float(), weight, bias)  # (B, values + 1)
+                    x = layer.step(x, cache, t, key, bias)
+                previous = F.linear(self.decoder_norm(x[:, 0]).float(), out_weight, out_bias)  # (B, values + 1)
                 frames[rows, t] = previous[:, :values]
                 stop = previous[:, -1] > 1 - 0.5 / (t + 1)
                 if stop.any():
@@ -318,7 +334,7 @@ def build_model(config: T2PConfig):
                     keep = (~stop).nonzero().squeeze(1)
                     if len(keep) == 0:
                         break
-                    rows, previous, mask = rows[keep], previous[keep], mask[keep]
+                    rows, previous, bias = rows[keep], previous[keep], bias[keep]
                     keys = [(k[keep], v[keep]) for k, v in keys]
                     caches = [cache[:, keep] for cache in caches]
             return frames, lengths
