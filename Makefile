@@ -21,3 +21,4 @@ bench:
 	$(PYTHON) benchmarks/main_job.py
 	$(PYTHON) benchmarks/prep.py
 	$(PYTHON) benchmarks/evaluate.py
+	$(PYTHON) benchmarks/t2p.py

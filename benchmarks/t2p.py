@@ -25,7 +25,6 @@ a checkpoint. Targets: 4,600 frames/s in training, 1,500 in decoding, under 1.5 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import resource
 import tempfile
 import time

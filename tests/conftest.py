@@ -30,6 +30,16 @@ def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None
                           env=environment, timeout=900)  # fmt: skip
 
 
+def accelerate_launch(config_folder: Path, *args: str):
+    """Run ``accelerate launch --cpu --num_processes 2 -m signkit ARGS`` without any user
+    configuration (``config_folder`` holds none); returns CompletedProcess."""
+    environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
+    environment["ACCELERATE_CONFIG_FILE"] = str(config_folder / "none.yaml")
+    return subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
+                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "signkit",
+                           *args], capture_output=True, timeout=600, env=environment)  # fmt: skip
+
+
 def assert_error(result, *fragments: str) -> None:
     """Exit 1, one ``Error:`` line on stderr containing every fragment, no traceback, no stdout."""
     stderr = result.stderr.decode()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, signkit
+from conftest import DATA, accelerate_launch, signkit
 
 pytest.importorskip("torch")
 pytest.importorskip("accelerate")
@@ -115,14 +115,8 @@ def test_resume_after_a_kill_continues_from_the_last_checkpoint(data, tmp_path):
 
 def test_accelerate_launch_with_two_cpu_processes(data, tmp_path):
     sample = data / "phoenix14t" / "sample"
-    environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
-    environment["ACCELERATE_CONFIG_FILE"] = str(tmp_path / "none.yaml")  # no user configuration
-    result = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
-                             "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "signkit",
-                             "train-bt", str(sample / "train.skels"), "--dev", str(sample / "dev.skels"), "-o",
-                             str(tmp_path / "bt"), *TINY, "--max-steps", "10", "--batch-size", "2",
-                             "--validate-every", "5"],
-                            capture_output=True, timeout=600, env=environment)  # fmt: skip
+    result = accelerate_launch(tmp_path, "train-bt", str(sample / "train.skels"), "--dev", str(sample / "dev.skels"), "-o",
+                               str(tmp_path / "bt"), *TINY, "--max-steps", "10", "--batch-size", "2", "--validate-every", "5")
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     assert (tmp_path / "bt" / "model.safetensors").is_file()
     assert sorted(_losses(tmp_path / "bt")) == [10]

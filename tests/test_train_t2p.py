@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, signkit
+from conftest import DATA, accelerate_launch, signkit
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("accelerate")
@@ -159,14 +159,8 @@ def test_resume_after_a_kill_continues_with_the_same_optimiser_state(phoenix, tm
 
 
 def test_accelerate_launch_with_two_cpu_processes(phoenix, tmp_path):
-    environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
-    environment["ACCELERATE_CONFIG_FILE"] = str(tmp_path / "none.yaml")  # no user configuration
-    result = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
-                             "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "signkit",
-                             "train-t2p", str(phoenix / "train.skels"), "--dev", str(phoenix / "dev.skels"), "-o",
-                             str(tmp_path / "t2p"), *TINY, "--max-steps", "10", "--batch-size", "2",
-                             "--validate-every", "5"],
-                            capture_output=True, timeout=600, env=environment)  # fmt: skip
+    result = accelerate_launch(tmp_path, "train-t2p", str(phoenix / "train.skels"), "--dev", str(phoenix / "dev.skels"), "-o",
+                               str(tmp_path / "t2p"), *TINY, "--max-steps", "10", "--batch-size", "2", "--validate-every", "5")
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     assert (tmp_path / "t2p" / "model.safetensors").is_file()
     assert sorted(_log(tmp_path / "t2p", "dev_dtw")) == [0, 5, 10]

@@ -20,19 +20,13 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, Output, Quiet, Verbose
+from signkit.commands.options import Fps, Output, Quiet, Verbose, one_of
 
 NAME = "extract"
 EXAMPLES = [
     "signkit extract ../shared/data/videos/asl_house.mp4 ../shared/data/videos/asl_different.mp4 -o poses/",
     "signkit extract ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o p.pose",
 ]
-
-
-def _source(value: str) -> str:
-    if value not in ("video", "openpose"):
-        raise typer.BadParameter(f"{value!r} is not video or openpose")
-    return value
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
@@ -50,7 +44,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 def command(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders (or a folder of them)."),
     output: Output = None,
-    source: str = typer.Option("video", "--from", callback=_source, metavar="video|openpose",
+    source: str = typer.Option("video", "--from", callback=one_of("video", "openpose"), metavar="video|openpose",
                                help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Processes to run in parallel."),
     share: Optional[str] = typer.Option(None, "--shard", callback=_shard, metavar="I/N", show_default=False,

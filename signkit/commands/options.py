@@ -24,13 +24,19 @@ Device = Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", sho
                                                help="Torch device, e.g. cpu or cuda (default: cuda when available).")]  # fmt: skip
 
 
-def _dtype(value: str) -> str:
-    if value not in ("float32", "bfloat16"):
-        raise typer.BadParameter(f"{value!r} is not float32 or bfloat16")
-    return value
+def one_of(*choices: str):
+    """An option callback that rejects values other than ``choices`` as a usage error (exit 2);
+    an omitted option (None) passes."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not {', '.join(choices[:-1])} or {choices[-1]}")
+        return value
+
+    return check
 
 
-Dtype = Annotated[str, typer.Option("--dtype", metavar="float32|bfloat16", callback=_dtype,
+Dtype = Annotated[str, typer.Option("--dtype", metavar="float32|bfloat16", callback=one_of("float32", "bfloat16"),
                                     help="Number type of the model's weights and states.")]
 
 

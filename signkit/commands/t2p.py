@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, torch_device
+from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, one_of, torch_device
 
 NAME = "t2p"
 EXAMPLES = [
@@ -30,17 +30,11 @@ EXAMPLES = [
 ]
 
 
-def _source(value: str | None) -> str | None:
-    if value not in (None, "text", "gloss"):
-        raise typer.BadParameter(f"{value!r} is not text or gloss")
-    return value
-
-
 def command(
     file: Input = None,
     output: Output = None,
     target_format: To = None,
-    source: Optional[str] = typer.Option(None, "--from", callback=_source, metavar="TEXT|GLOSS", show_default=False,
+    source: Optional[str] = typer.Option(None, "--from", callback=one_of("text", "gloss"), metavar="TEXT|GLOSS", show_default=False,
                                          help="What the lines hold: text (English) or gloss (default: text, or what --model reads)."),
     lexicon: Lexicons = None,
     fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),

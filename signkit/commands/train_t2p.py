@@ -29,6 +29,7 @@ from signkit.commands.options import (
     ValidateEvery,
     Verbose,
     WarmupSteps,
+    one_of,
     train_config,
 )
 
@@ -41,20 +42,12 @@ EXAMPLES = [
 ]
 
 
-def _source(value: str) -> str:
-    from signkit.t2p.data import SOURCES
-
-    if value not in SOURCES:
-        raise typer.BadParameter(f"{value!r} is not text or gloss")
-    return value
-
-
 def command(
     files: list[str] = typer.Argument(..., metavar="FILE...", help="Training poses with texts or glosses (.skels, .h5, .pose)."),
     output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[str] = typer.Option(None, "--dev", metavar="FILE", show_default=False,
                                       help="Development poses with texts or glosses: DTW picks the best model."),
-    source: str = typer.Option("text", "--src", callback=_source, metavar="text|gloss", help="What the model reads."),
+    source: str = typer.Option("text", "--src", callback=one_of("text", "gloss"), metavar="text|gloss", help="What the model reads."),
     source_format: From = None,
     d_model: int = typer.Option(512, "--d-model", min=8, help="Width of embeddings and states."),
     heads: int = typer.Option(4, "--heads", min=1, help="Attention heads."),

@@ -21,7 +21,6 @@ from signkit.errors import SignkitError
 from signkit.pose.sequence import Sequence
 
 PAD, UNK, EOS = "<pad>", "<unk>", "</s>"
-SOURCES = ("text", "gloss")
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 

@@ -45,7 +45,6 @@ instead of Progressive Transformers' pass over the whole prefix).
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
