@@ -13,7 +13,21 @@ import traceback
 import typer
 
 from signkit import __version__, log
-from signkit.commands import backtranslate, clean, convert, extract, info, lift3d, render, score, t2p, train_bt, train_t2p
+from signkit.commands import (
+    backtranslate,
+    clean,
+    convert,
+    extract,
+    info,
+    lift3d,
+    render,
+    score,
+    t2g,
+    t2p,
+    train_bt,
+    train_t2g,
+    train_t2p,
+)
 from signkit.errors import SignkitError
 
 app = typer.Typer(
@@ -27,7 +41,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (info, convert, extract, lift3d, clean, train_t2p, t2p, render, score, train_bt, backtranslate):
+for module in (info, convert, extract, lift3d, clean, train_t2g, t2g, train_t2p, t2p, render, score, train_bt, backtranslate):
     app.command(module.NAME, help=module.__doc__, no_args_is_help=False)(module.command)
 
 

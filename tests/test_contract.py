@@ -97,8 +97,8 @@ def test_help_is_fast_and_light():
     assert result.stdout.decode().strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("command", ["info", "convert", "extract", "lift3d", "clean", "train-t2p", "t2p", "render", "score",
-                                     "train-bt", "backtranslate"])
+@pytest.mark.parametrize("command", ["info", "convert", "extract", "lift3d", "clean", "train-t2g", "t2g", "train-t2p",
+                                     "t2p", "render", "score", "train-bt", "backtranslate"])
 def test_every_command_has_help(command):
     result = signkit(command, "--help")
     assert result.returncode == 0 and b"Usage" in result.stdout

@@ -1,0 +1,50 @@
+"""Text to glosses with a model from `signkit train-t2g` (SLUL): one gloss line per sentence.
+
+Reads sentences, one a line (standard input by default), and writes one line of space-separated
+glosses per sentence, in order, to standard output (or -o FILE); beam search (--beam), batched.
+Pipe it into `signkit t2p --from gloss`, or score it with `signkit score bleu REFERENCE`.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Device, Input, Quiet, Verbose, torch_device
+
+NAME = "t2g"
+EXAMPLES = [
+    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
+    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "
+    "--batch-size 16 --learning-rate 3e-3",
+    'echo "und nun die wettervorhersage für morgen donnerstag den zwölften august" | signkit t2g --model t2g-phoenix',
+]
+
+
+def command(
+    file: Input = None,
+    model_folder: str = typer.Option(..., "--model", metavar="DIR", help="A model folder from signkit train-t2g."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
+                                         help="Gloss file to write; '-' or omitted: standard output."),
+    beam: int = typer.Option(4, "--beam", min=1, help="Beam width (1: greedy)."),
+    length_penalty: float = typer.Option(1.0, "--length-penalty", help="Exponent of the length normalisation of beam scores."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sentences decoded together."),
+    device: Device = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from signkit.gloss import slul
+    from signkit.io import decode_text, output_stream, read_bytes
+
+    log.configure(quiet, verbose)
+    device = torch_device(device)
+    model, tokenizer = slul.load(model_folder, device)
+    content, name = read_bytes(file, "sentences")
+    sentences = decode_text(content, name).splitlines()
+    with log.progress("t2g", total=len(sentences), unit="sentences") as advance:
+        glosses = slul.translate(model, tokenizer, sentences, beam=beam, length_penalty=length_penalty,
+                                 batch_size=batch_size, device=device, on_batch=advance)  # fmt: skip
+    with output_stream(output, binary=False) as stream:
+        stream.write("".join(f"{line}\n" for line in glosses).encode())

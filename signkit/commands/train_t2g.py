@@ -1,0 +1,81 @@
+"""Train a text-to-gloss model: SLUL, Stable Signer's T5 encoder-decoder from sentences to glosses.
+
+Reads PHOENIX14T-style annotation CSVs (id|signer|annotation|translation), trains a byte-level
+BPE on their sentences and glosses and a T5 model built from the options (nothing downloaded)
+on the shared Accelerate loop (checkpoints, --resume-from-checkpoint latest, dev BLEU-4 of the
+glosses keeping the best model, a CSV log, `accelerate launch`), and writes a model folder for
+`signkit t2g`: config.json, model.safetensors, tokenizer.json. The loss is the glosses' token
+cross-entropy, label-smoothed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import (
+    BatchSize,
+    CheckpointEvery,
+    CheckpointsLimit,
+    LearningRate,
+    MaxSteps,
+    MixedPrecision,
+    Quiet,
+    Resume,
+    Seed,
+    ValidateEvery,
+    Verbose,
+    WarmupSteps,
+    train_config,
+)
+
+NAME = "train-t2g"
+EXAMPLES = [
+    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
+    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "
+    "--batch-size 16 --learning-rate 3e-3",
+]
+
+
+def command(
+    files: list[str] = typer.Argument(..., metavar="CSV...", help="Training sentences with glosses (id|signer|annotation|translation)."),
+    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
+    dev: Optional[str] = typer.Option(None, "--dev", metavar="CSV", show_default=False,
+                                      help="Development sentences with glosses: BLEU-4 picks the best model."),
+    d_model: int = typer.Option(256, "--d-model", min=8, help="Width of embeddings and states."),
+    heads: int = typer.Option(4, "--heads", min=1, help="Attention heads."),
+    layers: int = typer.Option(3, "--layers", min=1, help="Encoder and decoder layers each."),
+    feed_forward: int = typer.Option(1024, "--feed-forward", min=8, help="Inner width of feed-forward blocks."),
+    dropout: float = typer.Option(0.1, "--dropout", min=0.0, max=0.9, help="Dropout rate."),
+    label_smoothing: float = typer.Option(0.1, "--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the loss."),
+    vocabulary: int = typer.Option(8000, "--vocabulary", min=260, help="Largest BPE vocabulary."),
+    max_steps: MaxSteps = 20000,
+    batch_size: BatchSize = 64,
+    learning_rate: LearningRate = 5e-4,
+    warmup_steps: WarmupSteps = 1000,
+    checkpoint_every: CheckpointEvery = 1000,
+    checkpoints_total_limit: CheckpointsLimit = 3,
+    validate_every: ValidateEvery = 1000,
+    resume: Resume = None,
+    seed: Seed = 42,
+    mixed_precision: MixedPrecision = "auto",
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from dataclasses import asdict
+
+    from signkit.gloss.slul import SLULConfig, train_t2g
+
+    log.configure(quiet, verbose)
+    if d_model % heads:
+        raise typer.BadParameter(f"--d-model {d_model} must be a multiple of --heads {heads}")
+    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+    model = SLULConfig(vocabulary=0, d_model=d_model, feed_forward=feed_forward, heads=heads, encoder_layers=layers,
+                       decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing)  # fmt: skip
+    options = {"files": files, "dev": dev, "vocabulary": vocabulary, "model": asdict(model), "train": asdict(config)}
+    result = train_t2g(files, dev, model, config, vocabulary=vocabulary, options=options)
+    best = f", best dev BLEU-4 {result['best']:.2f}" if result["best"] is not None else ""
+    log.info(f"train-t2g: {result['step']} steps{best}; model in {output}")

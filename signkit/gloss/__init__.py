@@ -1,0 +1,1 @@
+"""Text to gloss: Stable Signer's SLUL model (:mod:`signkit.gloss.slul`)."""

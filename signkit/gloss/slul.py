@@ -1,0 +1,265 @@
+"""SLUL, Stable Signer's text-to-gloss stage: a T5 encoder-decoder that turns a sentence into glosses.
+
+Fang et al., "Stable Signer" (Sign Language Understanding Linker). The model is
+``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (no download), with
+a byte-level BPE (Hugging Face ``tokenizers``) trained on the training sentences and glosses
+together; ``<pad>`` 0 (also T5's decoder start), ``</s>`` 1, ``<unk>`` 2. Sentences are read as
+written, glosses as written (PHOENIX14T: lower-case German in, upper-case DGS glosses out), and
+decoded glosses are joined by single spaces.
+
+Training loss: token cross-entropy of the gloss sequence (teacher forcing), optionally
+label-smoothed. Decoding: beam search (``transformers``' ``generate``) with a length penalty.
+
+A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
+version, "options": ...}``), ``model.safetensors`` and ``tokenizer.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from signkit import __version__
+from signkit.errors import SignkitError
+
+PAD, EOS, UNK = "<pad>", "</s>", "<unk>"
+
+
+@dataclass
+class SLULConfig:
+    """Size of the SLUL model (a T5 configuration) and its training switches.
+
+    Attributes:
+        vocabulary: BPE tokens (shared by sentences and glosses).
+        d_model: width of embeddings and states.
+        feed_forward: inner width of the feed-forward blocks.
+        heads: attention heads (each ``d_model / heads`` wide).
+        encoder_layers: encoder layers.
+        decoder_layers: decoder layers.
+        dropout: dropout rate.
+        label_smoothing: label smoothing of the cross-entropy.
+        max_source: longest sentence (tokens; longer ones are cut).
+        max_glosses: longest gloss sequence (tokens) decoded.
+    """
+
+    vocabulary: int
+    d_model: int = 256
+    feed_forward: int = 1024
+    heads: int = 4
+    encoder_layers: int = 3
+    decoder_layers: int = 3
+    dropout: float = 0.1
+    label_smoothing: float = 0.1
+    max_source: int = 128
+    max_glosses: int = 64
+
+
+def build_model(config: SLULConfig):
+    """``transformers.T5ForConditionalGeneration`` of the config, randomly initialised."""
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    t5 = T5Config(vocab_size=config.vocabulary, d_model=config.d_model, d_kv=config.d_model // config.heads,
+                  d_ff=config.feed_forward, num_layers=config.encoder_layers, num_decoder_layers=config.decoder_layers,
+                  num_heads=config.heads, dropout_rate=config.dropout, pad_token_id=0, eos_token_id=1,
+                  decoder_start_token_id=0, tie_word_embeddings=True)  # fmt: skip
+    model = T5ForConditionalGeneration(t5)
+    model.slul_config = config
+    return model
+
+
+def train_tokenizer(lines: list[str], vocabulary: int = 8000):
+    """A byte-level BPE trained on sentences and glosses; ``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocabulary, special_tokens=[PAD, EOS, UNK], show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
+    tokenizer.train_from_iterator(lines, trainer)
+    return tokenizer
+
+
+def read_pairs(path: str | Path) -> list[tuple[str, str]]:
+    """(sentence, glosses) pairs of a PHOENIX14T annotation CSV (``id|signer|annotation|translation``).
+
+    Raises:
+        SignkitError: an unreadable file, other columns, or a row without glosses or sentence.
+    """
+    from signkit.pose.clean import read_texts
+
+    pairs = []
+    for name, (text, gloss) in read_texts(Path(path)).items():
+        if not text or not text.strip() or not gloss or not gloss.strip():
+            raise SignkitError(f"{path}: sentence {name} has no {'glosses' if text else 'text'}; "
+                               "text-to-gloss needs PHOENIX14T-style rows with both")  # fmt: skip
+        pairs.append((text.strip(), " ".join(gloss.split())))
+    if not pairs:
+        raise SignkitError(f"{path}: no sentences")
+    return pairs
+
+
+def examples(pairs: list[tuple[str, str]], tokenizer, config: SLULConfig) -> list[tuple[list[int], list[int]]]:
+    """Token ids of (sentence + ``</s>``, glosses + ``</s>``), cut to the config's lengths."""
+    out = []
+    for text, gloss in pairs:
+        source = tokenizer.encode(text).ids[: config.max_source - 1] + [1]
+        target = tokenizer.encode(gloss).ids[: config.max_glosses - 1] + [1]
+        out.append((source, target))
+    return out
+
+
+def collate(batch: list[tuple[list[int], list[int]]]) -> dict:
+    """``input_ids`` and ``attention_mask`` (B, S), ``labels`` (B, L) with -100 on padding."""
+    import torch
+
+    sources = max(len(s) for s, _ in batch)
+    targets = max(len(t) for _, t in batch)
+    input_ids = torch.zeros(len(batch), sources, dtype=torch.long)
+    labels = torch.full((len(batch), targets), -100, dtype=torch.long)
+    for i, (source, target) in enumerate(batch):
+        input_ids[i, : len(source)] = torch.tensor(source)
+        labels[i, : len(target)] = torch.tensor(target)
+    return {"input_ids": input_ids, "attention_mask": input_ids != 0, "labels": labels}
+
+
+def loss(model, batch: dict, label_smoothing: float = 0.0):
+    """Token cross-entropy of the glosses (teacher forcing), optionally label-smoothed.
+
+    Returns:
+        ``(loss, {"cross_entropy": float})``.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    labels = batch["labels"]
+    # T5's decoder input: the decoder start (<pad>), then the labels shifted right
+    decoder_input_ids = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp(min=0)], dim=1)
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                   decoder_input_ids=decoder_input_ids).logits  # fmt: skip
+    value = F.cross_entropy(logits.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=-100,
+                            label_smoothing=label_smoothing)  # fmt: skip
+    return value, {"cross_entropy": value.item()}
+
+
+def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
+              batch_size: int = 32, device: str = "cpu", on_batch=None) -> list[str]:  # fmt: skip
+    """Sentences to gloss lines with beam search, batched.
+
+    Args:
+        model, tokenizer: from :func:`load`.
+        sentences: one sentence each; an empty one gives an empty gloss line.
+        beam: beam width (1: greedy).
+        length_penalty: exponent of the length normalisation of beam scores.
+        batch_size: sentences decoded together.
+        device: torch device.
+        on_batch: called with the number of sentences of each decoded batch.
+
+    Returns:
+        One line of space-separated glosses per sentence, in order.
+    """
+    import torch
+
+    config = model.slul_config
+    model.eval().to(device)
+    out = []
+    for first in range(0, len(sentences), batch_size):
+        chunk = sentences[first : first + batch_size]
+        batch = collate([(tokenizer.encode(s.strip()).ids[: config.max_source - 1] + [1], [1]) for s in chunk])
+        with torch.no_grad():
+            generated = model.generate(input_ids=batch["input_ids"].to(device),
+                                       attention_mask=batch["attention_mask"].to(device), num_beams=beam,
+                                       length_penalty=length_penalty, max_new_tokens=config.max_glosses,
+                                       do_sample=False)  # fmt: skip
+        for sentence, ids in zip(chunk, generated.tolist()):
+            glosses = tokenizer.decode([t for t in ids if t > 2]) if sentence.strip() else ""
+            out.append(" ".join(glosses.split()))
+        if on_batch is not None:
+            on_batch(len(chunk))
+    return out
+
+
+def save(model, tokenizer, folder: str | Path, options: dict) -> None:
+    """Write a model folder (see the module docstring)."""
+    from safetensors.torch import save_model
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_model(model, str(folder / "model.safetensors"))  # T5's tied embeddings stored once
+    tokenizer.save(str(folder / "tokenizer.json"))
+    meta = {"model": "t2g", "config": asdict(model.slul_config), "signkit": __version__, "options": options}
+    (folder / "config.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def load(folder: str | Path, device: str = "cpu"):
+    """Read a model folder; returns ``(model, tokenizer)``.
+
+    Raises:
+        SignkitError: not a text-to-gloss model folder, or unreadable files.
+    """
+    from safetensors.torch import load_model
+    from tokenizers import Tokenizer
+
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if meta.get("model") != "t2g":
+            raise SignkitError(f"{folder}: not a text-to-gloss model (config.json says {meta.get('model')!r})")
+        names = {f.name for f in fields(SLULConfig)}
+        model = build_model(SLULConfig(**{k: v for k, v in meta["config"].items() if k in names}))
+        load_model(model, str(folder / "model.safetensors"))
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except SignkitError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise SignkitError(f"{folder}: not a readable text-to-gloss model ({type(error).__name__}: {error})") from None
+    return model.to(device).eval(), tokenizer
+
+
+def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, config, *, vocabulary: int = 8000,
+              options: dict | None = None) -> dict:  # fmt: skip
+    """Train SLUL on sentence-gloss pairs and write its model folder.
+
+    Args:
+        files: PHOENIX14T-style annotation CSVs (``id|signer|annotation|translation``).
+        dev: a development CSV (greedy decoding, corpus BLEU-4 of the glosses with sacrebleu's
+            defaults picks the best model), or None.
+        model_config: the :class:`SLULConfig`; its ``vocabulary`` is set from the tokenizer.
+        config: the shared loop's :class:`signkit.train.TrainConfig` (``output_dir`` is the folder).
+        vocabulary: largest BPE vocabulary.
+        options: the resolved options, saved in ``config.json``.
+
+    Returns:
+        :func:`signkit.train.train`'s result; ``best`` is the best dev BLEU-4.
+
+    Raises:
+        SignkitError: unreadable or gloss-less files.
+    """
+    from dataclasses import replace
+    from functools import partial
+
+    import torch
+
+    from signkit.score import bleu
+    from signkit.train import train
+
+    pairs = [pair for file in files for pair in read_pairs(file)]
+    dev_pairs = read_pairs(dev) if dev else []
+    tokenizer = train_tokenizer([line for pair in pairs for line in pair], vocabulary)
+    model_config = replace(model_config, vocabulary=tokenizer.get_vocab_size())
+    torch.manual_seed(config.seed)
+    model = build_model(model_config)
+
+    def validate(model):
+        device = next(model.parameters()).device.type
+        hypotheses = translate(model, tokenizer, [t for t, _ in dev_pairs], beam=1, batch_size=config.batch_size,
+                               device=device)  # fmt: skip
+        return {"bleu4": bleu(hypotheses, [[g for _, g in dev_pairs]]).score}
+
+    def save_folder(model, folder):
+        save(model, tokenizer, folder, options or {})
+
+    return train(config, model, examples(pairs, tokenizer, model_config), collate,
+                 partial(loss, label_smoothing=model_config.label_smoothing), validate=validate if dev_pairs else None,
+                 save=save_folder, metric="bleu4", greater_is_better=True)  # fmt: skip
