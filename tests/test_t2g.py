@@ -72,3 +72,78 @@ def test_bad_input_is_named(weather, tmp_path):
     assert_error(signkit("train-t2g", str(how2sign), "-o", str(tmp_path / "m"), *TINY, "--max-steps", "1"),
                  "sentence x_1 has no glosses")  # fmt: skip
     assert not (tmp_path / "m").exists()
+
+
+def test_sagm_weights_name_the_gloss_bearing_words():
+    from signkit.gloss.slul import semantic_weights
+
+    weights = semantic_weights("mancherorts regnet es im nordwesten morgen überschwemmungen",
+                               "ORT REGEN NORDWEST MORGEN UEBERSCHWEMMUNG")  # fmt: skip
+    assert weights == pytest.approx([0.0, 0.5, 0.0, 0.0, 0.8, 1.0, 15 / 17])
+    assert semantic_weights("wetterlage", "WETTER") == [pytest.approx(6 / 10)]  # divided by the longer
+    assert semantic_weights("schnee", "SCHNEE-REGEN")[0] == 1.0
+
+
+def _tiny(**switches):
+    import torch
+
+    from signkit.gloss import slul
+
+    pairs = [("am tag regen im norden", "TAG REGEN NORD"), ("morgen sonne im süden", "MORGEN SONNE SUED"),
+             ("heute nacht schnee", "HEUTE NACHT SCHNEE")]  # fmt: skip
+    tokenizer = slul.train_tokenizer([line for pair in pairs for line in pair], 300)
+    config = slul.SLULConfig(vocabulary=tokenizer.get_vocab_size(), d_model=32, feed_forward=64, heads=2,
+                             encoder_layers=1, decoder_layers=1, dropout=0.0, label_smoothing=0.0, **switches)  # fmt: skip
+    torch.manual_seed(0)
+    return slul, slul.build_model(config), slul.examples(pairs, tokenizer, config), config
+
+
+def test_masking_follows_the_semantic_weights():
+    import torch
+
+    slul, _, examples, config = _tiny(sagm=1.0, mask_rate=1.0)
+    torch.manual_seed(1)
+    batch = slul.collate(examples, config)
+    masked = {0: 0, 1: 0}
+    for row, example in zip(batch["masked_ids"].tolist(), examples):
+        position = 0
+        for word, weight in zip(example.words, example.weights):
+            is_masked = row[position] == 3
+            assert is_masked if weight == 1.0 else (not is_masked if weight == 0.0 else True), (row, example)
+            masked[int(is_masked)] += 1
+            position += 1 if is_masked else len(word)
+        assert row[position] == 1  # </s>
+    assert masked[0] and masked[1]  # weight 1 always masked at rate 1, weight 0 never
+    assert "gloss_ids" not in batch
+    assert "masked_ids" not in slul.collate(examples, _tiny()[3])
+
+
+def test_each_loss_is_switched_by_its_weight():
+    import torch
+    import torch.nn.functional as F
+
+    slul, model, examples, config = _tiny()
+    batch = slul.collate(examples, config)
+    total, parts = slul.loss(model, batch, config)
+    assert set(parts) == {"cross_entropy"} and total.item() == pytest.approx(parts["cross_entropy"])
+
+    slul, model, examples, config = _tiny(sagm=0.5, kl=2.0, mask_rate=0.0)  # nothing masked: KL 0, SAGM = CE
+    total, parts = slul.loss(model, slul.collate(examples, config), config)
+    assert parts["kl"] == pytest.approx(0.0, abs=1e-6) and parts["sagm"] == pytest.approx(parts["cross_entropy"])
+    assert total.item() == pytest.approx(1.5 * parts["cross_entropy"], rel=1e-5)
+
+    slul, model, examples, config = _tiny(contrastive=1.0, temperature=0.5)
+    batch = slul.collate(examples, config)
+    total, parts = slul.loss(model, batch, config)
+    encoder = model.get_encoder()
+
+    def pooled(ids):
+        states = encoder(input_ids=ids, attention_mask=ids != 0).last_hidden_state
+        weights = (ids != 0)[..., None].float()
+        return F.normalize((states * weights).sum(1) / weights.sum(1), dim=-1)
+
+    similarity = pooled(batch["input_ids"]) @ pooled(batch["gloss_ids"]).T / 0.5
+    targets = torch.arange(3)
+    expected = (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets)).item() / 2
+    assert parts["contrastive"] == pytest.approx(expected, rel=1e-4)
+    assert total.item() == pytest.approx(parts["cross_entropy"] + expected, rel=1e-4)

@@ -5,7 +5,9 @@ BPE on their sentences and glosses and a T5 model built from the options (nothin
 on the shared Accelerate loop (checkpoints, --resume-from-checkpoint latest, dev BLEU-4 of the
 glosses keeping the best model, a CSV log, `accelerate launch`), and writes a model folder for
 `signkit t2g`: config.json, model.safetensors, tokenizer.json. The loss is the glosses' token
-cross-entropy, label-smoothed.
+cross-entropy (label-smoothed), plus, each by its weight, Semantic-Aware Gloss Masking (--sagm:
+the glosses from the sentence with its gloss-bearing words masked), a KL term between the masked
+and unmasked predictions (--kl) and a sentence-gloss contrastive loss (--contrastive).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ EXAMPLES = [
     "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
     "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "
     "--batch-size 16 --learning-rate 3e-3",
+    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
+    "signkit train-t2g weather.csv -o t2g-sagm --d-model 64 --feed-forward 128 --layers 2 --max-steps 20 "
+    "--batch-size 16 --sagm 1 --kl 1 --contrastive 0.1",
 ]
 
 
@@ -50,6 +55,14 @@ def command(
     feed_forward: int = typer.Option(1024, "--feed-forward", min=8, help="Inner width of feed-forward blocks."),
     dropout: float = typer.Option(0.1, "--dropout", min=0.0, max=0.9, help="Dropout rate."),
     label_smoothing: float = typer.Option(0.1, "--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the loss."),
+    sagm: float = typer.Option(0.0, "--sagm", min=0.0, metavar="W",
+                               help="Weight of the Semantic-Aware Gloss Masking loss (0: off)."),
+    mask_rate: float = typer.Option(0.5, "--mask-rate", min=0.0, max=1.0,
+                                    help="SAGM: masking probability of a word of semantic weight 1."),
+    kl: float = typer.Option(0.0, "--kl", min=0.0, metavar="W", help="Weight of the masked-unmasked KL term (0: off)."),
+    contrastive: float = typer.Option(0.0, "--contrastive", min=0.0, metavar="W",
+                                      help="Weight of the sentence-gloss contrastive loss (0: off)."),
+    temperature: float = typer.Option(0.1, "--temperature", min=0.01, help="Temperature of the contrastive loss."),
     vocabulary: int = typer.Option(8000, "--vocabulary", min=260, help="Largest BPE vocabulary."),
     max_steps: MaxSteps = 20000,
     batch_size: BatchSize = 64,
@@ -74,7 +87,8 @@ def command(
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
                           checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
     model = SLULConfig(vocabulary=0, d_model=d_model, feed_forward=feed_forward, heads=heads, encoder_layers=layers,
-                       decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing)  # fmt: skip
+                       decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing, sagm=sagm,
+                       mask_rate=mask_rate, kl=kl, contrastive=contrastive, temperature=temperature)  # fmt: skip
     options = {"files": files, "dev": dev, "vocabulary": vocabulary, "model": asdict(model), "train": asdict(config)}
     result = train_t2g(files, dev, model, config, vocabulary=vocabulary, options=options)
     best = f", best dev BLEU-4 {result['best']:.2f}" if result["best"] is not None else ""

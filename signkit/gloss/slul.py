@@ -3,12 +3,34 @@
 Fang et al., "Stable Signer" (Sign Language Understanding Linker). The model is
 ``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (no download), with
 a byte-level BPE (Hugging Face ``tokenizers``) trained on the training sentences and glosses
-together; ``<pad>`` 0 (also T5's decoder start), ``</s>`` 1, ``<unk>`` 2. Sentences are read as
+together; ``<pad>`` 0 (also T5's decoder start), ``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3. Sentences are read as
 written, glosses as written (PHOENIX14T: lower-case German in, upper-case DGS glosses out), and
 decoded glosses are joined by single spaces.
 
-Training loss: token cross-entropy of the gloss sequence (teacher forcing), optionally
-label-smoothed. Decoding: beam search (``transformers``' ``generate``) with a length penalty.
+Training loss, each term but the first switchable by its weight (:class:`SLULConfig`)::
+
+    L = CE(glosses | sentence) + sagm * CE(glosses | masked sentence)
+        + kl * KL(p(. | sentence) || p(. | masked sentence)) + contrastive * InfoNCE(sentence, glosses)
+
+- CE: token cross-entropy of the gloss sequence (teacher forcing), optionally label-smoothed.
+- SAGM, Semantic-Aware Gloss Masking (Stable Signer names it without a rule; this one is ours):
+  each source word w gets a semantic weight s(w) in [0, 1], how strongly it carries one of the
+  sentence's glosses: the longest common prefix of w and a gloss, both lower-cased with umlauts
+  and ß spelt as PHOENIX14T's glosses spell them (ae, oe, ue, ss) and compound glosses split at
+  "-", divided by the longer of the two, maximised over the glosses, and 0 below 3 letters
+  (regnet ~ REGEN 0.50, nordwesten ~ NORDWEST 0.80, morgen ~ MORGEN 1). Each word is replaced
+  by one ``<mask>`` token with probability ``mask_rate * s(w)``, drawn anew every step, and the
+  model must still write all the glosses: it learns to recover a gloss from the context when
+  the word that names it is gone.
+- KL: the divergence of the masked sentence's gloss-token distributions from the unmasked
+  ones (held fixed), averaged over gloss tokens: the two predictions are kept consistent.
+- Contrastive: InfoNCE over the batch (symmetric, ``temperature``) between the mean-pooled
+  encoder states of each sentence and of its gloss sequence read by the same encoder, so
+  that a sentence and its glosses meet in one semantic space.
+
+Sentences, masked sentences and gloss sequences go through the model as one batch, one forward
+pass per step (as distributed training needs). Decoding: beam search (``transformers``'
+``generate``) with a length penalty.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
 version, "options": ...}``), ``model.safetensors`` and ``tokenizer.json``.
@@ -17,13 +39,14 @@ version, "options": ...}``), ``model.safetensors`` and ``tokenizer.json``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from signkit import __version__
 from signkit.errors import SignkitError
 
-PAD, EOS, UNK = "<pad>", "</s>", "<unk>"
+PAD, EOS, UNK, MASK = "<pad>", "</s>", "<unk>", "<mask>"
 
 
 @dataclass
@@ -39,6 +62,11 @@ class SLULConfig:
         decoder_layers: decoder layers.
         dropout: dropout rate.
         label_smoothing: label smoothing of the cross-entropy.
+        sagm: weight of the Semantic-Aware Gloss Masking loss (0: off).
+        mask_rate: SAGM's masking probability of a word of semantic weight 1.
+        kl: weight of the KL term between the masked and unmasked predictions (0: off).
+        contrastive: weight of the sentence-gloss contrastive loss (0: off).
+        temperature: temperature of the contrastive loss.
         max_source: longest sentence (tokens; longer ones are cut).
         max_glosses: longest gloss sequence (tokens) decoded.
     """
@@ -51,6 +79,11 @@ class SLULConfig:
     decoder_layers: int = 3
     dropout: float = 0.1
     label_smoothing: float = 0.1
+    sagm: float = 0.0
+    mask_rate: float = 0.5
+    kl: float = 0.0
+    contrastive: float = 0.0
+    temperature: float = 0.1
     max_source: int = 128
     max_glosses: int = 64
 
@@ -69,13 +102,13 @@ def build_model(config: SLULConfig):
 
 
 def train_tokenizer(lines: list[str], vocabulary: int = 8000):
-    """A byte-level BPE trained on sentences and glosses; ``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2."""
+    """A byte-level BPE trained on sentences and glosses; ``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocabulary, special_tokens=[PAD, EOS, UNK], show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocabulary, special_tokens=[PAD, EOS, UNK, MASK], show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
     tokenizer.train_from_iterator(lines, trainer)
     return tokenizer
@@ -100,47 +133,131 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def examples(pairs: list[tuple[str, str]], tokenizer, config: SLULConfig) -> list[tuple[list[int], list[int]]]:
-    """Token ids of (sentence + ``</s>``, glosses + ``</s>``), cut to the config's lengths."""
+_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def semantic_weights(sentence: str, glosses: str) -> list[float]:
+    """SAGM's semantic weight of each whitespace word of ``sentence`` (see the module docstring)."""
+    parts = [part for gloss in glosses.lower().split() for part in gloss.split("-") if part]
+    weights = []
+    for word in sentence.lower().translate(_SPELLING).split():
+        best = 0.0
+        for part in parts:
+            common = len(os.path.commonprefix([word, part]))
+            if common >= 3:
+                best = max(best, common / max(len(word), len(part)))
+        weights.append(best)
+    return weights
+
+
+@dataclass
+class Example:
+    """One training pair: the sentence's words as token ids (one list a word), their SAGM
+    weights, the gloss token ids (ending in ``</s>``), and the glosses read as a source."""
+
+    words: list[list[int]]
+    weights: list[float]
+    target: list[int]
+    gloss_source: list[int]
+
+
+def examples(pairs: list[tuple[str, str]], tokenizer, config: SLULConfig) -> list[Example]:
+    """Training examples of (sentence, glosses) pairs, cut to the config's lengths."""
     out = []
     for text, gloss in pairs:
-        source = tokenizer.encode(text).ids[: config.max_source - 1] + [1]
+        words = [encoding.ids for encoding in tokenizer.encode_batch(text.split())]
         target = tokenizer.encode(gloss).ids[: config.max_glosses - 1] + [1]
-        out.append((source, target))
+        out.append(Example(words, semantic_weights(text, gloss), target, target[:-1][: config.max_source - 1] + [1]))
     return out
 
 
-def collate(batch: list[tuple[list[int], list[int]]]) -> dict:
-    """``input_ids`` and ``attention_mask`` (B, S), ``labels`` (B, L) with -100 on padding."""
+def _source(words: list[list[int]], config: SLULConfig) -> list[int]:
+    return [t for word in words for t in word][: config.max_source - 1] + [1]
+
+
+def _pad(rows: list[list[int]], value: int):
     import torch
 
-    sources = max(len(s) for s, _ in batch)
-    targets = max(len(t) for _, t in batch)
-    input_ids = torch.zeros(len(batch), sources, dtype=torch.long)
-    labels = torch.full((len(batch), targets), -100, dtype=torch.long)
-    for i, (source, target) in enumerate(batch):
-        input_ids[i, : len(source)] = torch.tensor(source)
-        labels[i, : len(target)] = torch.tensor(target)
-    return {"input_ids": input_ids, "attention_mask": input_ids != 0, "labels": labels}
+    out = torch.full((len(rows), max(len(r) for r in rows)), value, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row)
+    return out
 
 
-def loss(model, batch: dict, label_smoothing: float = 0.0):
-    """Token cross-entropy of the glosses (teacher forcing), optionally label-smoothed.
+def collate(batch: list[Example], config: SLULConfig) -> dict:
+    """Pad a batch: ``input_ids`` and ``attention_mask`` (B, S), ``labels`` (B, L) with -100 on
+    padding; with SAGM or KL on, ``masked_ids`` (B, S'), each word replaced by ``<mask>`` with
+    probability ``mask_rate`` times its weight (torch's random state); with the contrastive loss
+    on, ``gloss_ids`` (B, L') the glosses as a source."""
+    import torch
+
+    out = {"input_ids": _pad([_source(e.words, config) for e in batch], 0),
+           "labels": _pad([e.target for e in batch], -100)}  # fmt: skip
+    out["attention_mask"] = out["input_ids"] != 0
+    if config.sagm > 0 or config.kl > 0:
+        masked = []
+        for e in batch:
+            draw = torch.rand(len(e.words)).tolist()
+            masked.append(_source([[3] if r < config.mask_rate * w else word for word, w, r in zip(e.words, e.weights, draw)],
+                                  config))  # fmt: skip
+        out["masked_ids"] = _pad(masked, 0)
+    if config.contrastive > 0:
+        out["gloss_ids"] = _pad([e.gloss_source for e in batch], 0)
+    return out
+
+
+def loss(model, batch: dict, config: SLULConfig):
+    """The training loss of a batch (see the module docstring): sentences, masked sentences and
+    glosses as one batch through ``model`` (or its distributed wrapper).
 
     Returns:
-        ``(loss, {"cross_entropy": float})``.
+        ``(loss, {"cross_entropy": .., "sagm": .., "kl": .., "contrastive": ..})`` (the parts
+        that are on), floats.
     """
     import torch
     import torch.nn.functional as F
 
     labels = batch["labels"]
+    sources = [batch["input_ids"]] + [batch[k] for k in ("masked_ids", "gloss_ids") if k in batch]
+    width = max(x.shape[1] for x in sources)
+    input_ids = torch.cat([F.pad(x, (0, width - x.shape[1])) for x in sources])
     # T5's decoder input: the decoder start (<pad>), then the labels shifted right
     decoder_input_ids = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp(min=0)], dim=1)
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                   decoder_input_ids=decoder_input_ids).logits  # fmt: skip
-    value = F.cross_entropy(logits.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=-100,
-                            label_smoothing=label_smoothing)  # fmt: skip
-    return value, {"cross_entropy": value.item()}
+    output = model(input_ids=input_ids, attention_mask=input_ids != 0,
+                   decoder_input_ids=decoder_input_ids.repeat(len(sources), 1))  # fmt: skip
+    logits = output.logits.float().split(len(labels))
+    real = labels != -100
+
+    def cross_entropy(part):
+        return F.cross_entropy(part.flatten(0, 1), labels.flatten(), ignore_index=-100,
+                               label_smoothing=config.label_smoothing)  # fmt: skip
+
+    total = cross_entropy(logits[0])
+    parts = {"cross_entropy": total.item()}
+    if "masked_ids" in batch:
+        if config.sagm > 0:
+            sagm = cross_entropy(logits[1])
+            total = total + config.sagm * sagm
+            parts["sagm"] = sagm.item()
+        if config.kl > 0:
+            full, masked = logits[0].log_softmax(-1).detach(), logits[1].log_softmax(-1)
+            kl = (full.exp() * (full - masked)).sum(-1)[real].mean()
+            total = total + config.kl * kl
+            parts["kl"] = kl.item()
+    if "gloss_ids" in batch:
+        states = output.encoder_last_hidden_state.float().split(len(labels))
+        mask = (input_ids != 0).split(len(labels))
+
+        def pooled(i):
+            weights = mask[i][..., None].float()
+            return F.normalize((states[i] * weights).sum(1) / weights.sum(1), dim=-1)
+
+        similarity = pooled(0) @ pooled(len(sources) - 1).T / config.temperature
+        targets = torch.arange(len(labels), device=similarity.device)
+        contrastive = (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets)) / 2
+        total = total + config.contrastive * contrastive
+        parts["contrastive"] = contrastive.item()
+    return total, parts
 
 
 def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
@@ -166,10 +283,9 @@ def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_p
     out = []
     for first in range(0, len(sentences), batch_size):
         chunk = sentences[first : first + batch_size]
-        batch = collate([(tokenizer.encode(s.strip()).ids[: config.max_source - 1] + [1], [1]) for s in chunk])
+        input_ids = _pad([tokenizer.encode(s.strip()).ids[: config.max_source - 1] + [1] for s in chunk], 0).to(device)
         with torch.no_grad():
-            generated = model.generate(input_ids=batch["input_ids"].to(device),
-                                       attention_mask=batch["attention_mask"].to(device), num_beams=beam,
+            generated = model.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
                                        length_penalty=length_penalty, max_new_tokens=config.max_glosses,
                                        do_sample=False)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
@@ -260,6 +376,6 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
     def save_folder(model, folder):
         save(model, tokenizer, folder, options or {})
 
-    return train(config, model, examples(pairs, tokenizer, model_config), collate,
-                 partial(loss, label_smoothing=model_config.label_smoothing), validate=validate if dev_pairs else None,
-                 save=save_folder, metric="bleu4", greater_is_better=True)  # fmt: skip
+    return train(config, model, examples(pairs, tokenizer, model_config), partial(collate, config=model_config),
+                 partial(loss, config=model_config), validate=validate if dev_pairs else None, save=save_folder,
+                 metric="bleu4", greater_is_better=True)  # fmt: skip
