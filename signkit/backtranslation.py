@@ -17,15 +17,14 @@ statistics), ``tokenizer.json`` and, with a gloss head, ``glosses.txt``.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from signkit import __version__
 from signkit.errors import SignkitError
+from signkit.modelfolder import model_folder, write_config
 from signkit.pose.sequence import Sequence, person0
 
 PAD, BOS, EOS = "<pad>", "<s>", "</s>"
@@ -318,19 +317,16 @@ def _beam(model, memory, mask, width: int, alpha: float) -> list[int]:
 
 def save(model, tokenizer, gloss_vocabulary: dict[str, int] | None, folder: str | Path, options: dict) -> None:
     """Write a model folder (see the module docstring)."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save_model
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(folder / "model.safetensors"))
+    save_model(model, str(folder / "model.safetensors"))
     tokenizer.save(str(folder / "tokenizer.json"))
     if gloss_vocabulary:
         glosses = sorted(gloss_vocabulary, key=gloss_vocabulary.get)
         (folder / "glosses.txt").write_text("\n".join(glosses) + "\n", encoding="utf-8")
-    (folder / "config.json").write_text(json.dumps({"model": "backtranslation", "config": asdict(model.config),
-                                                    "signkit": __version__, "options": options}, indent=1),
-                                        encoding="utf-8")  # fmt: skip
+    write_config(folder, "backtranslation", model.config, options)
 
 
 def load(folder: str | Path, device: str = "cpu"):
@@ -339,21 +335,11 @@ def load(folder: str | Path, device: str = "cpu"):
     Raises:
         SignkitError: not a back-translation model folder, or unreadable files.
     """
-    from safetensors.torch import load_file
+    from safetensors.torch import load_model
     from tokenizers import Tokenizer
 
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if meta.get("model") != "backtranslation":
-            raise SignkitError(f"{folder}: not a back-translation model (config.json says {meta.get('model')!r})")
-        names = {f.name for f in fields(BackTranslationConfig)}
-        config = BackTranslationConfig(**{k: v for k, v in meta["config"].items() if k in names})
+    with model_folder(folder, "backtranslation", BackTranslationConfig, "back-translation model") as (config, _):
         model = build_model(config)
-        model.load_state_dict(load_file(str(folder / "model.safetensors")))
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    except SignkitError:
-        raise
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
-        raise SignkitError(f"{folder}: not a readable back-translation model ({type(error).__name__}: {error})") from None
+        load_model(model, str(Path(folder) / "model.safetensors"))
+        tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
     return model.to(device).eval(), tokenizer

@@ -38,13 +38,12 @@ version, "options": ...}``), ``model.safetensors`` and ``tokenizer.json``.
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from signkit import __version__
 from signkit.errors import SignkitError
+from signkit.modelfolder import model_folder, write_config
 
 PAD, EOS, UNK, MASK = "<pad>", "</s>", "<unk>", "<mask>"
 
@@ -304,8 +303,7 @@ def save(model, tokenizer, folder: str | Path, options: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     save_model(model, str(folder / "model.safetensors"))  # T5's tied embeddings stored once
     tokenizer.save(str(folder / "tokenizer.json"))
-    meta = {"model": "t2g", "config": asdict(model.slul_config), "signkit": __version__, "options": options}
-    (folder / "config.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    write_config(folder, "t2g", model.slul_config, options)
 
 
 def load(folder: str | Path, device: str = "cpu"):
@@ -317,19 +315,10 @@ def load(folder: str | Path, device: str = "cpu"):
     from safetensors.torch import load_model
     from tokenizers import Tokenizer
 
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if meta.get("model") != "t2g":
-            raise SignkitError(f"{folder}: not a text-to-gloss model (config.json says {meta.get('model')!r})")
-        names = {f.name for f in fields(SLULConfig)}
-        model = build_model(SLULConfig(**{k: v for k, v in meta["config"].items() if k in names}))
-        load_model(model, str(folder / "model.safetensors"))
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    except SignkitError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise SignkitError(f"{folder}: not a readable text-to-gloss model ({type(error).__name__}: {error})") from None
+    with model_folder(folder, "t2g", SLULConfig, "text-to-gloss model") as (config, _):
+        model = build_model(config)
+        load_model(model, str(Path(folder) / "model.safetensors"))
+        tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
     return model.to(device).eval(), tokenizer
 
 

@@ -44,15 +44,13 @@ instead of Progressive Transformers' pass over the whole prefix).
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from signkit import __version__
 from signkit.backtranslation import sinusoidal
-from signkit.errors import SignkitError
+from signkit.modelfolder import model_folder, write_config
 
 NOISE_MOMENTUM = 0.9
 
@@ -439,21 +437,19 @@ def save(model, vocabulary, header_pose, folder: str | Path, options: dict) -> N
         folder: the model folder (created).
         options: the resolved options that made it; ``options["source"]`` is text or gloss.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save_model
 
     from signkit.pose.formats import write_pose
     from signkit.pose.sequence import Sequence, make_pose
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(folder / "model.safetensors"))
+    save_model(model, str(folder / "model.safetensors"))
     vocabulary.save(folder / "vocabulary.txt")
     start = model.start.detach().cpu().numpy().reshape(1, header_pose.total_points(), -1)
     with (folder / "layout.pose").open("wb") as file:
         write_pose(Sequence("start", make_pose(header_pose, start, None, model.config.fps)), file)
-    meta = {"model": "t2p", "config": asdict(model.config), "source": options["source"], "signkit": __version__,
-            "options": options}  # fmt: skip
-    (folder / "config.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    write_config(folder, "t2p", model.config, options, source=options["source"])
 
 
 def load(folder: str | Path, device: str = "cpu"):
@@ -462,26 +458,19 @@ def load(folder: str | Path, device: str = "cpu"):
     Raises:
         SignkitError: not a t2p model folder, or unreadable files.
     """
-    from safetensors.torch import load_file
+    from safetensors.torch import load_model
 
     from signkit.pose.formats import read_pose
     from signkit.t2p.data import Vocabulary
 
     folder = Path(folder)
-    try:
-        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if meta.get("model") != "t2p":
-            raise SignkitError(f"{folder}: not a text-to-pose model (config.json says {meta.get('model')!r})")
-        names = {f.name for f in fields(T2PConfig)}
-        model = build_model(T2PConfig(**{k: v for k, v in meta["config"].items() if k in names}))
-        model.load_state_dict(load_file(str(folder / "model.safetensors")))
+    with model_folder(folder, "t2p", T2PConfig, "text-to-pose model") as (config, meta):
+        model = build_model(config)
+        load_model(model, str(folder / "model.safetensors"))
         vocabulary = Vocabulary.load(folder / "vocabulary.txt")
         header = read_pose((folder / "layout.pose").read_bytes(), str(folder / "layout.pose")).pose.header
-    except SignkitError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise SignkitError(f"{folder}: not a readable text-to-pose model ({type(error).__name__}: {error})") from None
-    return model.to(device).eval(), vocabulary, meta["source"], header
+        source = meta["source"]
+    return model.to(device).eval(), vocabulary, source, header
 
 
 def produce(model, vocabulary, source: str, header, lines: list[str], *, batch_size: int = 32,
