@@ -19,12 +19,14 @@ from signkit.commands import (
     convert,
     extract,
     info,
+    lexicon,
     lift3d,
     render,
     score,
     t2g,
     t2p,
     train_bt,
+    train_g2p,
     train_t2g,
     train_t2p,
 )
@@ -41,7 +43,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (info, convert, extract, lift3d, clean, train_t2g, t2g, train_t2p, t2p, render, score, train_bt, backtranslate):
+for module in (info, convert, extract, lift3d, clean, lexicon, train_t2g, t2g, train_g2p, train_t2p, t2p, render, score,
+               train_bt, backtranslate):  # fmt: skip
     app.command(module.NAME, help=module.__doc__, no_args_is_help=False)(module.command)
 
 

@@ -18,7 +18,7 @@ from signkit import __version__
 from signkit.errors import SignkitError
 from signkit.pose.sequence import Sequence, person0
 
-TEXT_METRICS = ("bleu", "rouge")
+TEXT_METRICS = ("bleu", "rouge", "wer")
 POSE_METRICS = ("dtw", "dtw-mje")
 VIDEO_METRICS = ("ssim", "hand-ssim", "hand-pose", "fid")
 METRICS = TEXT_METRICS + POSE_METRICS + VIDEO_METRICS
@@ -143,6 +143,42 @@ def rouge(hypotheses: list[str], references: list[list[str]], slt: bool = False)
     signature = (f"signkit:{__version__}|{'slt' if slt else 'rouge-score'}|rouge-score:{version('rouge-score')}|"
                  f"rougeL|tok:{tokens}|fbeta:{beta}|nrefs:{len(references)}|average:sentence")  # fmt: skip
     return Score("rouge", value, {"rougeL": value}, signature, len(hypotheses))
+
+
+def wer(hypotheses: list[str], references: list[list[str]], slt: bool = False) -> Score:
+    """Corpus word error rate with jiwer, on a 0-100 scale (lower is better).
+
+    WER = (substitutions + deletions + insertions) / reference words, summed over the corpus
+    (not averaged over sentences), words split on whitespace: the measure of gloss recognition
+    and text-to-gloss papers (Camgoz et al., 2018; Saunders et al., 2020).
+
+    Args:
+        hypotheses: one sentence (or gloss line) per sequence.
+        references: exactly one reference stream, parallel to ``hypotheses``.
+        slt: lower-case both sides first (Sign Language Transformers' evaluator); else case is kept.
+
+    Raises:
+        SignkitError: not one reference stream, streams of different lengths, no hypotheses,
+            or a reference line without words.
+    """
+    from importlib.metadata import version
+
+    import jiwer
+
+    _check_parallel(hypotheses, references)
+    if len(references) != 1:
+        raise SignkitError(f"wer takes one reference stream, not {len(references)}")
+    reference = references[0]
+    empty = next((i for i, line in enumerate(reference) if not line.split()), None)
+    if empty is not None:
+        raise SignkitError(f"reference line {empty + 1} is empty; WER needs words to compare with")
+    if slt:
+        hypotheses, reference = [h.lower() for h in hypotheses], [r.lower() for r in reference]
+    # jiwer splits on whitespace after these transforms; an empty hypothesis is all deletions
+    value = 100 * jiwer.wer(reference, [h if h.split() else "" for h in hypotheses])
+    signature = (f"signkit:{__version__}|jiwer:{version('jiwer')}|tok:whitespace|case:{'lc' if slt else 'mixed'}|"
+                 "average:corpus")  # fmt: skip
+    return Score("wer", value, {"wer": value}, signature, len(hypotheses))
 
 
 def _frames(sequence: Sequence) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Score produced sign language against references: text (BLEU, ROUGE), poses (DTW, DTW-MJE) and video (SSIM, hand SSIM, hand pose, FID).
+"""Score produced sign language against references: text (BLEU, ROUGE, WER), poses (DTW, DTW-MJE) and video (SSIM, hand SSIM, hand pose, FID).
 
 Hypotheses come from standard input (or -i FILE), references are the arguments, in the same
-order. Text measures (bleu, rouge) read one sentence a line, any number of reference files;
+order. Text measures (bleu, rouge, wer) read one sentence a line, any number of reference files
+(wer: one);
 pose measures (dtw, dtw-mje) read one pose file each (.skels, .pose, .h5) and pair sequences
 by order; video measures (ssim, hand-ssim, hand-pose, fid) take -i VIDEO and one reference,
 each an MP4 or a PNG frame folder (the same length and size, except for fid). Prints JSON with
@@ -41,10 +42,10 @@ def _metric(value: str) -> str:
 
 
 def command(
-    metric: str = typer.Argument(..., metavar="METRIC", callback=_metric, help="bleu, rouge, dtw, dtw-mje, ssim, hand-ssim, hand-pose or fid."),
+    metric: str = typer.Argument(..., metavar="METRIC", callback=_metric, help="bleu, rouge, wer, dtw, dtw-mje, ssim, hand-ssim, hand-pose or fid."),
     references: list[str] = typer.Argument(..., metavar="REFERENCE...", help="Reference files, parallel to the hypotheses."),
     hypotheses: str = typer.Option("-", "-i", "--input", metavar="FILE", help="Hypotheses; '-': standard input."),
-    slt: bool = typer.Option(False, "--slt", help="Sign Language Transformers' evaluator settings (text measures)."),
+    slt: bool = typer.Option(False, "--slt", help="Sign Language Transformers' evaluator settings (text measures; wer: lower-case)."),
     number: bool = typer.Option(False, "-b", "--score-only", help="Print the headline number alone."),
     inception: Optional[Path] = typer.Option(None, "--inception", metavar="PATH", show_default=False,
                                              help="fid: a TorchScript Inception feature network instead of the built-in one."),
@@ -61,7 +62,7 @@ def command(
         if len(references) != 1:
             raise typer.BadParameter(f"{metric} takes one reference, not {len(references)}")
         if slt:
-            raise typer.BadParameter("--slt applies to bleu and rouge only")
+            raise typer.BadParameter("--slt applies to bleu, rouge and wer only")
     if metric in score.VIDEO_METRICS and hypotheses == "-":
         raise typer.BadParameter(f"{metric} reads the produced video from -i VIDEO (an MP4 or a PNG folder)")
     if metric in score.TEXT_METRICS:

@@ -5,7 +5,11 @@ rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspel
 letter where no sign exists, and the signs are joined into one fluent sequence with a rest pose
 at start and end. With --model DIR, a text-to-pose transformer from `signkit train-t2p` produces
 the poses instead (batched greedy decoding, stopped by its counter or --max-frames), in the
-layout and language it was trained on. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
+layout and language it was trained on. With --pipeline hierarchical, Stable Signer's two learned
+stages: SLUL (--gloss-model, from `signkit train-t2g`) writes the glosses, SLP-MoE (--g2p-model,
+from `signkit train-g2p`) signs them from its pose prior database; --from gloss skips the first.
+--join concat lays the lexicon's clips end to end as recorded (no retargeting, no transitions),
+the baseline the stitching improves on. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ EXAMPLES = [
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels -o t2p-phoenix --d-model 64 --feed-forward 128 "
     "--max-steps 40 --batch-size 5",
     'echo "am tag regen im norden" | signkit t2p --model t2p-phoenix | signkit render > weather.mp4',
+    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
+    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 30 "
+    "--batch-size 16 --learning-rate 3e-3",
+    "signkit train-g2p ../shared/data/dgs-sentences/train -o g2p-dgs --max-steps 10 --batch-size 4",
+    'echo "am tag regen im norden" | signkit t2p --pipeline hierarchical --gloss-model t2g-phoenix --g2p-model g2p-dgs '
+    "| signkit render > weather.mp4",
 ]
 
 
@@ -38,6 +48,15 @@ def command(
                                          help="What the lines hold: text (English) or gloss (default: text, or what --model reads)."),
     lexicon: Lexicons = None,
     fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),
+    join: str = typer.Option("stitch", "--join", callback=one_of("stitch", "concat"), metavar="stitch|concat",
+                             help="Lexicon: stitch the signs (retargeted, eased transitions, rest at both ends) or concat the clips as recorded."),
+    pipeline: str = typer.Option("direct", "--pipeline", callback=one_of("direct", "hierarchical"), metavar="direct|hierarchical",
+                                 help="direct: the lexicon or a --model; hierarchical: --gloss-model then --g2p-model."),
+    gloss_model: Optional[str] = typer.Option(None, "--gloss-model", metavar="DIR", show_default=False,
+                                              help="Hierarchical: a text-to-gloss model folder from signkit train-t2g."),
+    g2p_model: Optional[str] = typer.Option(None, "--g2p-model", metavar="DIR", show_default=False,
+                                            help="Hierarchical: a gloss-to-pose model folder from signkit train-g2p."),
+    beam: int = typer.Option(4, "--beam", min=1, help="Hierarchical: beam width of the text-to-gloss model."),
     signed_language: str = typer.Option("ase", "--signed-language", help="Signed language code of the lexicon entries to use."),
     fps: Fps = None,
     model: Optional[str] = typer.Option(None, "--model", metavar="DIR", show_default=False,
@@ -53,6 +72,25 @@ def command(
     from signkit.io import decode_text, read_bytes, write_sequences
 
     log.configure(quiet, verbose)
+    if pipeline == "hierarchical":
+        if model is not None or lexicon:
+            raise typer.BadParameter("the hierarchical pipeline takes --gloss-model and --g2p-model, not --model or "
+                                     "--lexicon", param_hint="--pipeline")  # fmt: skip
+        if g2p_model is None:
+            raise typer.BadParameter("the hierarchical pipeline needs --g2p-model DIR", param_hint="--g2p-model")
+        if gloss_model is None and source != "gloss":
+            raise typer.BadParameter("the hierarchical pipeline needs --gloss-model DIR (or --from gloss)",
+                                     param_hint="--gloss-model")  # fmt: skip
+        if fps is not None:
+            raise typer.BadParameter("the hierarchical pipeline makes the g2p model's frame rate", param_hint="--fps")
+        content, name = read_bytes(file, "sentences")
+        write_sequences(t2p_hierarchical(decode_text(content, name).splitlines(), g2p_model,
+                                         gloss_model=None if source == "gloss" else gloss_model, beam=beam,
+                                         batch_size=batch_size, device=torch_device(device), name=name),
+                        output, target_format)  # fmt: skip
+        return
+    if gloss_model is not None or g2p_model is not None:
+        raise typer.BadParameter("--gloss-model and --g2p-model belong to --pipeline hierarchical", param_hint="--pipeline")
     if model is not None:
         if lexicon:
             raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
@@ -78,7 +116,7 @@ def command(
             advance(1)
 
         sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
-                        on_glosses=show)  # fmt: skip
+                        on_glosses=show, join=join)  # fmt: skip
         write_sequences(sequences, output, target_format)
 
 
@@ -106,3 +144,43 @@ def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: 
         return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
                            max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
                            on_batch=advance)  # fmt: skip
+
+
+def t2p_hierarchical(lines: list[str], g2p_model: str, *, gloss_model: str | None = None, beam: int = 4,
+                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
+    """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses.
+
+    Args:
+        lines: sentences, or gloss lines when ``gloss_model`` is None.
+        g2p_model: a model folder from train-g2p.
+        gloss_model: a model folder from train-t2g, or None for gloss input.
+        beam, batch_size: SLUL's beam width and sentences decoded together.
+        device: torch device.
+        name: the input's name for messages.
+
+    Returns:
+        PT-50 sequences named by line number, with ``text`` (sentence input) and ``gloss``.
+
+    Raises:
+        SignkitError: a folder is not a model of its kind.
+    """
+    from signkit.gloss import slul
+    from signkit.moe import model as moe
+
+    network, database = moe.load(g2p_model, device)
+    texts = [line.strip() for line in lines]
+    if gloss_model is not None:
+        t2g, tokenizer = slul.load(gloss_model, device)
+        with log.progress("t2g", total=len(texts), unit="sentences") as advance:
+            glosses = slul.translate(t2g, tokenizer, texts, beam=beam, batch_size=batch_size, device=device,
+                                     on_batch=advance)  # fmt: skip
+    else:
+        glosses, texts = texts, [None] * len(texts)
+    sequences = []
+    with log.progress("g2p", total=len(texts), unit="lines") as advance:
+        for number, (text, line) in enumerate(zip(texts, glosses), start=1):
+            log.detail(f"{name}:{number}: {line}")
+            points = moe.produce(network, database, line.split(), text or None)
+            sequences.append(moe.as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
+            advance(1)
+    return sequences

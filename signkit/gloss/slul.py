@@ -365,6 +365,8 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
     def save_folder(model, folder):
         save(model, tokenizer, folder, options or {})
 
-    return train(config, model, examples(pairs, tokenizer, model_config), partial(collate, config=model_config),
+    train_examples = examples(pairs, tokenizer, model_config)
+    lengths = [sum(map(len, e.words)) + len(e.target) for e in train_examples]
+    return train(config, model, train_examples, partial(collate, config=model_config),
                  partial(loss, config=model_config), validate=validate if dev_pairs else None, save=save_folder,
-                 metric="bleu4", greater_is_better=True)  # fmt: skip
+                 metric="bleu4", greater_is_better=True, lengths=lengths)  # fmt: skip

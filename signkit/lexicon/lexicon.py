@@ -2,8 +2,9 @@
 
 A lexicon is a folder with ``index.csv`` (columns ``path,spoken_language,signed_language,start,
 end,words,glosses,priority``; ``start``/``end`` in milliseconds, ``end`` 0 for the whole file)
-beside the ``.pose`` files it names. Entries are looked up by gloss (exact, then by lemma) and by
-spoken word; letters are the entries whose gloss is one letter A-Z, used for fingerspelling.
+beside the ``.pose`` files it names. Entries are looked up by gloss (exact, then by its gloss
+lemma, :func:`gloss_lemma`), by spoken word and by the word's English lemma; letters are the
+entries whose gloss is one letter A-Z, used for fingerspelling.
 
 The built-in lexicon is the fingerspelling alphabet that the ``spoken-to-signed`` package ships
 (``spoken_to_signed/assets/fingerspelling_lexicon``; 19 sign languages, ASL = ``ase``).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,15 +62,18 @@ class Lexicon:
         entries: every entry, the first lexicon's first.
         by_gloss: upper-case gloss to its entries, best first.
         by_words: lower-case spoken phrase to its entries, best first.
+        by_lemma: gloss lemma (:func:`gloss_lemma`) to its entries, best first.
     """
 
     entries: list[Entry] = field(default_factory=list)
     by_gloss: dict[str, list[Entry]] = field(default_factory=dict)
     by_words: dict[str, list[Entry]] = field(default_factory=dict)
+    by_lemma: dict[str, list[Entry]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, folders: list[Path], signed_language: str = "ase", spoken_language: str = "en") -> Lexicon:
-        """Read lexicon folders; entries of other languages are skipped.
+    def read(cls, folders: list[Path], signed_language: str = "ase", spoken_language: str | None = None) -> Lexicon:
+        """Read lexicon folders; entries of other languages are skipped (``spoken_language``
+        None: entries of any spoken language).
 
         Raises:
             SignkitError: a folder has no ``index.csv``, a row is malformed, or no entry of the
@@ -77,17 +82,19 @@ class Lexicon:
         lexicon = cls()
         for folder in folders:
             for entry in read_index(Path(folder)):
-                if entry.signed_language == signed_language and entry.spoken_language == spoken_language:
+                if entry.signed_language == signed_language and spoken_language in (None, entry.spoken_language):
                     lexicon.add(entry)
         if not lexicon.entries:
             names = ", ".join(str(f) for f in folders)
-            raise SignkitError(f"{names}: no lexicon entry for {spoken_language} -> {signed_language}")
+            raise SignkitError(f"{names}: no lexicon entry for {spoken_language or 'any spoken language'} -> "
+                               f"{signed_language}")
         return lexicon
 
     def add(self, entry: Entry) -> None:
         """Add an entry after those already there (stable by priority within a gloss)."""
         self.entries.append(entry)
-        for table, key in ((self.by_gloss, entry.gloss), (self.by_words, entry.words)):
+        for table, key in ((self.by_gloss, entry.gloss), (self.by_words, entry.words),
+                           (self.by_lemma, gloss_lemma(entry.gloss))):  # fmt: skip
             table.setdefault(key, []).append(entry)
             table[key].sort(key=lambda e: e.priority)
 
@@ -96,10 +103,13 @@ class Lexicon:
         return {words: entries[0].gloss for words, entries in self.by_words.items() if words}
 
     def find(self, gloss: str) -> Entry | None:
-        """The best entry for a gloss: exact gloss, then a spoken word equal to it, then its lemma."""
+        """The best entry for a gloss: exact gloss, then the same gloss lemma (another variant of
+        the sign), then a spoken word equal to it, then the word's English lemma."""
         key = gloss.upper()
         if key in self.by_gloss:
             return self.by_gloss[key][0]
+        if gloss_lemma(key) in self.by_lemma:
+            return self.by_lemma[gloss_lemma(key)][0]
         words = gloss.lower().replace("-", " ")
         if words in self.by_words:
             return self.by_words[words][0]
@@ -111,6 +121,23 @@ class Lexicon:
         """The fingerspelling entry of a letter A-Z, or None."""
         entries = self.by_gloss.get(char.upper(), [])
         return next((e for e in entries if e.is_letter), None)
+
+
+# DGS Corpus gloss suffixes (Konrad et al., "Public DGS Corpus: annotation conventions", 2020):
+# a type number with an optional variant letter (ICH1, JULI1A, WARUM10A), then ":" and a numeral
+# qualifier ($NUM-EINER1A:1d), then the markers ^ (a modified form) and * (a deviation).
+_GLOSS_SUFFIX = re.compile(r"(\d+[A-Z]?)?(:[^\s^*]*)?[\^*]*$")
+
+
+def gloss_lemma(gloss: str) -> str:
+    """A gloss without its type number, variant letter, qualifier and form markers.
+
+    ``ICH1*`` -> ``ICH``, ``JULI1A`` -> ``JULI``, ``$NUM-EINER1A:1d*`` -> ``$NUM-EINER``,
+    ``$GEST-OFF^`` -> ``$GEST-OFF``; glosses without such suffixes (ASL ``THANK-YOU``, PHOENIX14T
+    ``REGEN``) are their own lemma. Upper case.
+    """
+    key = gloss.strip().upper()
+    return _GLOSS_SUFFIX.sub("", key) or key
 
 
 def read_index(folder: Path) -> list[Entry]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.lexicon.lexicon import Entry, Lexicon, load_clip
-from signkit.lexicon.stitch import prepare_clip, stitch
+from signkit.lexicon.lexicon import Entry, Lexicon, gloss_lemma, load_clip
+from signkit.lexicon.stitch import REST_POSE, fill_gaps, prepare_clip, resample, stitch
 from signkit.pose.convert import to_pt50
 from signkit.pose.layouts import pt50_header
 from signkit.pose.sequence import Sequence, make_pose, person0
@@ -57,7 +57,7 @@ class Signer:
 
     def _spell(self, gloss: str, where: str) -> list[Entry]:
         letters = []
-        plain = unicodedata.normalize("NFKD", gloss)
+        plain = unicodedata.normalize("NFKD", gloss_lemma(gloss))  # DGS ICH1* spells ICH
         for char in plain:
             if char.isdigit() and char.isascii():
                 entry = self.lexicon.find(DIGITS[int(char)])
@@ -81,10 +81,21 @@ class Signer:
         """One fluent PT-50 sequence (frames, 50, 3) signing ``glosses``, rest pose at both ends."""
         return stitch([self.clip(entry) for entry in self.plan(glosses, where)], self.fps)
 
+    def concatenate(self, glosses: list[str], where: str) -> np.ndarray:
+        """The clips of ``glosses`` end to end as recorded: PT-50 (frames, 50, 3) at ``fps``, gaps
+        filled, no trimming, retargeting, transitions or rest pose (one rest frame for no gloss)."""
+        parts = []
+        for entry in self.plan(glosses, where):
+            pose = load_clip(entry)
+            points = person0(to_pt50(pose, str(entry.path)))[0]
+            fill_gaps(points, np.arange(points.shape[1]))
+            parts.append(resample(points, max(1, int(round(len(points) * self.fps / pose.body.fps)))))
+        return np.concatenate(parts) if parts else REST_POSE[None].copy()
+
 
 def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
-        fps: float = 25.0, name: str = "<stdin>",
-        on_glosses: Callable[[int, list[str]], None] | None = None) -> Iterator[Sequence]:  # fmt: skip
+        fps: float = 25.0, name: str = "<stdin>", on_glosses: Callable[[int, list[str]], None] | None = None,
+        join: str = "stitch") -> Iterator[Sequence]:  # fmt: skip
     """Text (or glosses) to PT-50 signing, one sequence per input line.
 
     Args:
@@ -96,6 +107,7 @@ def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingers
         fps: output frames per second.
         name: the input's name for messages.
         on_glosses: called with (line number, glosses) for each line, e.g. to log them.
+        join: ``stitch`` (:meth:`Signer.sign`) or ``concat`` (:meth:`Signer.concatenate`).
 
     Yields:
         Sequences named by line number (``000001`` ...) with a PT-50 pose (frames, 1, 50, 3) at
@@ -114,7 +126,7 @@ def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingers
         glosses = text_to_glosses(line, vocabulary) if source == "text" else line.upper().split()
         if on_glosses is not None:
             on_glosses(number, glosses)
-        points = signer.sign(glosses, f"{name}:{number}")
+        points = (signer.sign if join == "stitch" else signer.concatenate)(glosses, f"{name}:{number}")
         yield Sequence(
             name=f"{number:06d}",
             pose=make_pose(header, points, None, fps),

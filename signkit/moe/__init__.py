@@ -1,0 +1,1 @@
+"""SLP-MoE: Stable Signer's gloss-to-pose mixture of pose experts, and its pose prior database."""

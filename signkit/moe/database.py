@@ -1,0 +1,180 @@
+"""Sentences with gloss timings, and the pose prior database cut from them.
+
+A *segmented sentence* is continuous signing whose glosses carry start and end times: the DGS
+Corpus layout of ``../shared/data/dgs-sentences``, ``NAME_original.pose`` (any layout with a
+PT-50 mapping) beside ``NAME_metadata.json``::
+
+    {"sentence": {"start": ms, "end": ms, "english": str, "german": str,
+                  "glosses": {"gloss": [str, ...], "start": [ms, ...], "end": [ms, ...]}}}
+
+Times are in milliseconds of the source video; the pose file holds the sentence from its
+``start`` to its ``end``. The files' frame counts differ from that span at their frame rate (in
+the DGS Corpus sample by up to a factor 2.8, short or long), so a time maps onto the frames
+linearly over the sentence: frame = (t - start) / (end - start) x frames.
+
+The *pose prior database* (Stable Signer's rule-based pose prior) is a sign lexicon in sign.mt's
+layout (:mod:`signkit.lexicon.lexicon`): one PT-50 clip per gloss annotation, its gloss as
+written (``ICH1*``) and its gloss lemma as the spoken word (``ich``), so that the default t2p
+and SLP-MoE read the same signs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from signkit.errors import SignkitError
+from signkit.lexicon.lexicon import INDEX_COLUMNS, gloss_lemma
+from signkit.lexicon.stitch import fill_gaps
+
+METADATA_SUFFIX = "_metadata.json"
+POSE_SUFFIX = "_original.pose"
+
+
+@dataclass
+class SegmentedSentence:
+    """One sentence of continuous signing with timed glosses.
+
+    Attributes:
+        name: the file stem without ``_metadata.json`` (``train_1``).
+        points: (frames, 50, 3) float32 PT-50 points, repaired (:func:`signkit.pose.clean.clean`
+            without trimming; a point never seen takes the rest pose's place), no missing value.
+        fps: frames per second.
+        text: the English sentence ("" when the metadata has none).
+        german: the German sentence ("" when none).
+        glosses: the glosses in order, as annotated (``ICH1*``).
+        spans: one ``(first, last)`` frame range per gloss, ``last`` exclusive, at least one frame.
+    """
+
+    name: str
+    points: np.ndarray
+    fps: float
+    text: str
+    german: str
+    glosses: list[str]
+    spans: list[tuple[int, int]]
+
+
+def sentence_files(paths: list[str | Path]) -> list[Path]:
+    """The metadata files of the given files and folders (a folder: every ``*_metadata.json``
+    in it, sorted by name, numbers in order).
+
+    Raises:
+        SignkitError: a path does not exist, or a folder holds no metadata file.
+    """
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files = sorted(path.glob(f"*{METADATA_SUFFIX}"), key=_natural)
+            if not files:
+                raise SignkitError(f"{path}: no *{METADATA_SUFFIX} (sentences with gloss timings) in the folder")
+            found.extend(files)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise SignkitError(f"{path}: no such file or folder")
+    return found
+
+
+def _natural(path: Path) -> list:
+    return [int(part) if part.isdigit() else part for part in path.name.replace(".", "_").split("_")]
+
+
+def read_sentence(metadata: str | Path) -> SegmentedSentence:
+    """Read one segmented sentence (see the module docstring).
+
+    Raises:
+        SignkitError: naming the file, for unreadable JSON, missing keys, glosses and times of
+            different lengths, a gloss outside the sentence or ending before it starts, or a
+            pose that cannot be read or brought to PT-50.
+    """
+    from signkit.pose.clean import CleanReport, clean
+    from signkit.pose.formats import read_pose
+    from signkit.pose.sequence import person0
+
+    metadata = Path(metadata)
+    name = metadata.name[: -len(METADATA_SUFFIX)] if metadata.name.endswith(METADATA_SUFFIX) else metadata.stem
+    try:
+        sentence = json.loads(metadata.read_text(encoding="utf-8"))["sentence"]
+        start, end = float(sentence["start"]), float(sentence["end"])
+        timed = sentence["glosses"]
+        glosses = [str(g) for g in timed["gloss"]]
+        times = list(zip(map(float, timed["start"]), map(float, timed["end"])))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SignkitError(f"{metadata}: not a sentence with gloss timings ({type(error).__name__}: {error})") from None
+    if len(times) != len(glosses) or not glosses:
+        raise SignkitError(f"{metadata}: {len(glosses)} glosses but {len(times)} start/end times")
+    if end <= start:
+        raise SignkitError(f"{metadata}: the sentence ends ({end:g} ms) before it starts ({start:g} ms)")
+    for i, (gloss, (first, last)) in enumerate(zip(glosses, times), start=1):
+        if last < first or first < start - 1 or last > end + 1:
+            raise SignkitError(f"{metadata}: gloss {i} ({gloss}) spans {first:g}-{last:g} ms, outside the sentence "
+                               f"{start:g}-{end:g} ms or backwards")  # fmt: skip
+    pose_path = metadata.with_name(name + POSE_SUFFIX)
+    try:
+        content = pose_path.read_bytes()
+    except OSError:
+        raise SignkitError(f"{metadata}: its pose file {pose_path.name} is missing") from None
+    report = CleanReport()
+    cleaned = list(clean([read_pose(content, str(pose_path))], report, trim=False))
+    if not cleaned:
+        reason = (report.failed + [f"{n}: {why}" for n, why in report.dropped])[0]
+        raise SignkitError(f"{pose_path}: {reason}")
+    points = person0(cleaned[0].pose)[0]
+    fill_gaps(points, np.arange(points.shape[1]))  # points never seen in the sentence: the rest pose's
+    frames = len(points)
+    if frames < len(glosses):
+        raise SignkitError(f"{pose_path}: {frames} frames for {len(glosses)} glosses")
+    scale = frames / (end - start)
+    spans = []
+    for first, last in times:
+        a = min(frames - 1, max(0, int(round((first - start) * scale))))
+        spans.append((a, min(frames, max(a + 1, int(round((last - start) * scale))))))
+    return SegmentedSentence(name, points, cleaned[0].fps, str(sentence.get("english") or ""),
+                             str(sentence.get("german") or ""), glosses, spans)  # fmt: skip
+
+
+def read_sentences(paths: list[str | Path]) -> list[SegmentedSentence]:
+    """Every segmented sentence of the given files and folders (:func:`sentence_files`)."""
+    return [read_sentence(path) for path in sentence_files(paths)]
+
+
+def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, signed_language: str = "gsg",
+                   spoken_language: str = "de") -> int:  # fmt: skip
+    """Write the pose prior database of ``sentences``: one PT-50 clip per gloss annotation.
+
+    Writes ``folder/index.csv`` and ``folder/clips/NAME_I.pose`` (the I-th gloss of sentence
+    NAME, its frames ``spans[I]``), with the gloss as written, its lemma in lower case as the
+    spoken word, and ``priority`` the clip's rank among clips of the same gloss (0 first). An
+    existing index is replaced.
+
+    Returns:
+        The number of clips written.
+    """
+    from signkit.pose.formats import write_pose
+    from signkit.pose.layouts import pt50_header
+    from signkit.pose.sequence import Sequence, make_pose
+
+    folder = Path(folder)
+    (folder / "clips").mkdir(parents=True, exist_ok=True)
+    rows, seen = [], {}
+    for sentence in sentences:
+        for i, (gloss, (first, last)) in enumerate(zip(sentence.glosses, sentence.spans), start=1):
+            path = f"clips/{sentence.name}_{i}.pose"
+            pose = make_pose(pt50_header(), sentence.points[first:last], None, sentence.fps)
+            with open(folder / path, "wb") as file:
+                write_pose(Sequence(f"{sentence.name}_{i}", pose, gloss=gloss), file)
+            key = gloss.upper()
+            rows.append({"path": path, "spoken_language": spoken_language, "signed_language": signed_language,
+                         "start": 0, "end": 0, "words": gloss_lemma(gloss).lower(), "glosses": gloss,
+                         "priority": seen.get(key, 0)})  # fmt: skip
+            seen[key] = seen.get(key, 0) + 1
+    with open(folder / "index.csv", "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
