@@ -20,6 +20,7 @@ import math
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 from signkit import log
@@ -40,6 +41,8 @@ class TrainConfig:
         learning_rate: peak AdamW learning rate, reached after ``warmup_steps``.
         weight_decay: AdamW's decoupled weight decay.
         warmup_steps: linear warm-up from 0.
+        lr_schedule: after the warm-up, ``constant`` or ``cosine`` (half a cosine from the peak
+            to 0 at ``max_steps``, Loshchilov & Hutter's SGDR without restarts).
         max_grad_norm: gradient clipping by global norm (0: none).
         seed: seed of Python, NumPy and torch (data order included).
         checkpoint_every: steps between checkpoints (0: none).
@@ -60,6 +63,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 0.01
     warmup_steps: int = 100
+    lr_schedule: str = "constant"
     max_grad_norm: float = 1.0
     seed: int = 42
     checkpoint_every: int = 500
@@ -79,6 +83,18 @@ def _mixed_precision(setting: str) -> str:
     if not torch.cuda.is_available():
         return "no"
     return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def learning_rate_factor(config: TrainConfig, step: int) -> float:
+    """The learning rate at optimiser step ``step`` (from 0) as a fraction of the peak: linear
+    warm-up over ``warmup_steps``, then constant or cosine down to 0 at ``max_steps``."""
+    warmup = max(1, config.warmup_steps)
+    if step + 1 < warmup:
+        return (step + 1) / warmup
+    if config.lr_schedule == "cosine":
+        done = (step + 1 - warmup) / max(1, config.max_steps - warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+    return 1.0
 
 
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
@@ -170,8 +186,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     # the fused kernel: one pass over all parameters (on a CPU several times faster than the loop)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay,
                                   fused=True)  # fmt: skip
-    warmup = max(1, config.warmup_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (step + 1) / warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, partial(learning_rate_factor, config))
     model, optimiser, loader, scheduler = accelerator.prepare(model, optimiser, loader, scheduler)
 
     step, best, resumed = 0, None, 0

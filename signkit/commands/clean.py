@@ -5,7 +5,8 @@ time across gaps up to --max-gap frames, otherwise by the point's median over th
 sequence with more than --max-missing of its points missing is dropped and reported; sequences
 are normalised to PT-50 (neck at the origin, shoulder width 1/3), leading and trailing rest
 frames trimmed, and every --stride-th frame kept. --texts joins sentences (and glosses) from a
-How2Sign CSV (SENTENCE_NAME, SENTENCE) or a PHOENIX14T CSV (id|signer|annotation|translation).
+How2Sign CSV (SENTENCE_NAME, SENTENCE), a PHOENIX14T CSV (id|signer|annotation|translation) or a
+folder of DGS Corpus NAME_metadata.json (English sentence and glosses, for NAME_original.pose).
 A short report goes to standard error. An input that cannot be read is reported, the others are
 written, and the exit status is 1.
 """
@@ -33,8 +34,8 @@ def command(
     output: Output = None,
     source_format: From = None,
     target_format: To = None,
-    texts: Optional[Path] = typer.Option(None, "--texts", metavar="CSV", show_default=False,
-                                         help="How2Sign or PHOENIX14T CSV with the sentences (and glosses) by name."),
+    texts: Optional[Path] = typer.Option(None, "--texts", metavar="CSV|DIR", show_default=False,
+                                         help="How2Sign or PHOENIX14T CSV, or a DGS Corpus folder, with the sentences (and glosses) by name."),
     threshold: Confidence = 0.2,
     max_gap: int = typer.Option(10, "--max-gap", min=0, help="Longest gap (frames) filled by interpolation."),
     max_missing: float = typer.Option(0.5, "--max-missing", min=0.0, max=1.0,

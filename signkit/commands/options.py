@@ -92,6 +92,8 @@ MaxSteps = Annotated[int, typer.Option("--max-steps", min=1, help="Optimiser ste
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")]
 LearningRate = Annotated[float, typer.Option("--learning-rate", min=0.0, help="Peak AdamW learning rate.")]
 WarmupSteps = Annotated[int, typer.Option("--warmup-steps", min=0, help="Linear warm-up steps.")]
+LrSchedule = Annotated[str, typer.Option("--lr-schedule", metavar="constant|cosine", callback=one_of("constant", "cosine"),
+                                         help="Learning rate after the warm-up: constant, or cosine decay to 0 at --max-steps.")]
 CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=0, help="Steps between checkpoints (0: none).")]
 CheckpointsLimit = Annotated[int, typer.Option("--checkpoints-total-limit", min=1, help="Checkpoints kept.")]
 ValidateEvery = Annotated[int, typer.Option("--validate-every", min=0, help="Steps between validations on --dev (0: at the end).")]
@@ -104,7 +106,7 @@ MixedPrecision = Annotated[str, typer.Option("--mixed-precision", metavar="auto|
 
 def train_config(output: str, max_steps: int, batch_size: int, learning_rate: float, warmup_steps: int,
                  checkpoint_every: int, checkpoints_total_limit: int, validate_every: int, resume: str | None,
-                 seed: int, mixed_precision: str):  # fmt: skip
+                 seed: int, mixed_precision: str, lr_schedule: str = "constant"):  # fmt: skip
     """The :class:`signkit.train.TrainConfig` of a train-* command's shared options."""
     from signkit.train import TrainConfig
 
@@ -113,4 +115,5 @@ def train_config(output: str, max_steps: int, batch_size: int, learning_rate: fl
     return TrainConfig(output_dir=output, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
                        warmup_steps=warmup_steps, checkpoint_every=checkpoint_every,
                        checkpoints_total_limit=checkpoints_total_limit, validate_every=validate_every,
-                       resume_from_checkpoint=resume, seed=seed, mixed_precision=mixed_precision)  # fmt: skip
+                       resume_from_checkpoint=resume, seed=seed, mixed_precision=mixed_precision,
+                       lr_schedule=lr_schedule)  # fmt: skip

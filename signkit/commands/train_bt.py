@@ -21,6 +21,7 @@ from signkit.commands.options import (
     CheckpointsLimit,
     From,
     LearningRate,
+    LrSchedule,
     MaxSteps,
     MixedPrecision,
     Quiet,
@@ -58,6 +59,7 @@ def command(
     batch_size: BatchSize = 32,
     learning_rate: LearningRate = 1e-3,
     warmup_steps: WarmupSteps = 100,
+    lr_schedule: LrSchedule = "constant",
     checkpoint_every: CheckpointEvery = 500,
     checkpoints_total_limit: CheckpointsLimit = 3,
     validate_every: ValidateEvery = 500,
@@ -81,7 +83,7 @@ def command(
 
     log.configure(quiet, verbose)
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     sequences = [s for file in files for s in read_sequences(file, source_format)]
     dev_sequences = list(read_sequences(dev, source_format)) if dev else []
     if not sequences:

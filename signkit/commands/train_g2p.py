@@ -24,6 +24,7 @@ from signkit.commands.options import (
     CheckpointEvery,
     CheckpointsLimit,
     LearningRate,
+    LrSchedule,
     MaxSteps,
     MixedPrecision,
     Quiet,
@@ -57,10 +58,11 @@ def command(
     hand: float = typer.Option(1.0, "--hand", min=0.0, metavar="W", help="Weight of the hand-fidelity loss."),
     duration: float = typer.Option(0.1, "--duration", min=0.0, metavar="W", help="Weight of the duration and transition losses."),
     signed_language: str = typer.Option("gsg", "--signed-language", help="Signed language code (database entries, manual alphabet)."),
-    max_steps: MaxSteps = 400,
+    max_steps: MaxSteps = 150,
     batch_size: BatchSize = 4,
-    learning_rate: LearningRate = 1e-3,
+    learning_rate: LearningRate = 3e-4,
     warmup_steps: WarmupSteps = 20,
+    lr_schedule: LrSchedule = "constant",
     checkpoint_every: CheckpointEvery = 0,
     checkpoints_total_limit: CheckpointsLimit = 3,
     validate_every: ValidateEvery = 50,
@@ -76,7 +78,7 @@ def command(
 
     log.configure(quiet, verbose)
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = MoEConfig(hidden=hidden, candidates=candidates, refine_channels=refine_channels, refine_layers=refine_layers,
                       velocity=velocity, smoothing=smoothing, hand=hand, duration=duration,
                       signed_language=signed_language)  # fmt: skip

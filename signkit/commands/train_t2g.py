@@ -22,6 +22,7 @@ from signkit.commands.options import (
     CheckpointEvery,
     CheckpointsLimit,
     LearningRate,
+    LrSchedule,
     MaxSteps,
     MixedPrecision,
     Quiet,
@@ -68,6 +69,7 @@ def command(
     batch_size: BatchSize = 64,
     learning_rate: LearningRate = 5e-4,
     warmup_steps: WarmupSteps = 1000,
+    lr_schedule: LrSchedule = "constant",
     checkpoint_every: CheckpointEvery = 1000,
     checkpoints_total_limit: CheckpointsLimit = 3,
     validate_every: ValidateEvery = 1000,
@@ -85,7 +87,7 @@ def command(
     if d_model % heads:
         raise typer.BadParameter(f"--d-model {d_model} must be a multiple of --heads {heads}")
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = SLULConfig(vocabulary=0, d_model=d_model, feed_forward=feed_forward, heads=heads, encoder_layers=layers,
                        decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing, sagm=sagm,
                        mask_rate=mask_rate, kl=kl, contrastive=contrastive, temperature=temperature)  # fmt: skip

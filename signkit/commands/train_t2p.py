@@ -21,6 +21,7 @@ from signkit.commands.options import (
     CheckpointsLimit,
     From,
     LearningRate,
+    LrSchedule,
     MaxSteps,
     MixedPrecision,
     Quiet,
@@ -69,6 +70,7 @@ def command(
     batch_size: BatchSize = 8,
     learning_rate: LearningRate = 1e-3,
     warmup_steps: WarmupSteps = 0,
+    lr_schedule: LrSchedule = "constant",
     checkpoint_every: CheckpointEvery = 500,
     checkpoints_total_limit: CheckpointsLimit = 3,
     validate_every: ValidateEvery = 500,
@@ -85,7 +87,7 @@ def command(
 
     log.configure(quiet, verbose)
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision)  # fmt: skip
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = T2PConfig(vocabulary=0, d_model=d_model, heads=heads, encoder_layers=layers, decoder_layers=layers,
                       feed_forward=feed_forward, dropout=dropout, future_prediction=future_prediction,
                       gaussian_noise=gaussian_noise, counter=counter, masked_loss=masked_loss, loss_scale=loss_scale,

@@ -2,10 +2,7 @@
 
 A *segmented sentence* is continuous signing whose glosses carry start and end times: the DGS
 Corpus layout of ``../shared/data/dgs-sentences``, ``NAME_original.pose`` (any layout with a
-PT-50 mapping) beside ``NAME_metadata.json``::
-
-    {"sentence": {"start": ms, "end": ms, "english": str, "german": str,
-                  "glosses": {"gloss": [str, ...], "start": [ms, ...], "end": [ms, ...]}}}
+PT-50 mapping) beside ``NAME_metadata.json`` (:mod:`signkit.text.annotations`).
 
 Times are in milliseconds of the source video; the pose file holds the sentence from its
 ``start`` to its ``end``. The files' frame counts differ from that span at their frame rate (in
@@ -21,7 +18,6 @@ and SLP-MoE read the same signs.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +26,8 @@ import numpy as np
 from signkit.errors import SignkitError
 from signkit.lexicon.lexicon import INDEX_COLUMNS, gloss_lemma
 from signkit.lexicon.stitch import fill_gaps
+from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
 
-METADATA_SUFFIX = "_metadata.json"
 POSE_SUFFIX = "_original.pose"
 
 
@@ -88,32 +84,17 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
     """Read one segmented sentence (see the module docstring).
 
     Raises:
-        SignkitError: naming the file, for unreadable JSON, missing keys, glosses and times of
-            different lengths, a gloss outside the sentence or ending before it starts, or a
-            pose that cannot be read or brought to PT-50.
+        SignkitError: naming the file, for bad metadata
+            (:func:`signkit.text.annotations.read_timed_glosses`), or a pose that is missing,
+            unreadable, cannot be brought to PT-50 or has fewer frames than glosses.
     """
     from signkit.pose.clean import CleanReport, clean
     from signkit.pose.formats import read_pose
     from signkit.pose.sequence import person0
 
     metadata = Path(metadata)
-    name = metadata.name[: -len(METADATA_SUFFIX)] if metadata.name.endswith(METADATA_SUFFIX) else metadata.stem
-    try:
-        sentence = json.loads(metadata.read_text(encoding="utf-8"))["sentence"]
-        start, end = float(sentence["start"]), float(sentence["end"])
-        timed = sentence["glosses"]
-        glosses = [str(g) for g in timed["gloss"]]
-        times = list(zip(map(float, timed["start"]), map(float, timed["end"])))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise SignkitError(f"{metadata}: not a sentence with gloss timings ({type(error).__name__}: {error})") from None
-    if len(times) != len(glosses) or not glosses:
-        raise SignkitError(f"{metadata}: {len(glosses)} glosses but {len(times)} start/end times")
-    if end <= start:
-        raise SignkitError(f"{metadata}: the sentence ends ({end:g} ms) before it starts ({start:g} ms)")
-    for i, (gloss, (first, last)) in enumerate(zip(glosses, times), start=1):
-        if last < first or first < start - 1 or last > end + 1:
-            raise SignkitError(f"{metadata}: gloss {i} ({gloss}) spans {first:g}-{last:g} ms, outside the sentence "
-                               f"{start:g}-{end:g} ms or backwards")  # fmt: skip
+    timed = read_timed_glosses(metadata)
+    name, start, end, glosses, times = timed.name, timed.start, timed.end, timed.glosses, timed.times
     pose_path = metadata.with_name(name + POSE_SUFFIX)
     try:
         content = pose_path.read_bytes()
@@ -134,8 +115,7 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
     for first, last in times:
         a = min(frames - 1, max(0, int(round((first - start) * scale))))
         spans.append((a, min(frames, max(a + 1, int(round((last - start) * scale))))))
-    return SegmentedSentence(name, points, cleaned[0].fps, str(sentence.get("english") or ""),
-                             str(sentence.get("german") or ""), glosses, spans)  # fmt: skip
+    return SegmentedSentence(name, points, cleaned[0].fps, timed.english, timed.german, glosses, spans)
 
 
 def read_sentences(paths: list[str | Path]) -> list[SegmentedSentence]:

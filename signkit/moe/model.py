@@ -58,7 +58,7 @@ from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, P
 
 EXPERTS = ("exact", "lemma", "semantic", "fingerspelling")
 EMBEDDING = 384  # MiniLM-L6's sentence embedding
-CANDIDATE_FEATURES = 19  # similarity, log frames, same lemma, expert one-hot (4), wrist mean and spread (12)
+CANDIDATE_FEATURES = 3 + len(EXPERTS) + 12  # similarity, log frames, same lemma, expert one-hot, wrist mean and spread
 LEXICON = "lexicon"
 
 

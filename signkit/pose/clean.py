@@ -185,15 +185,29 @@ def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: floa
 
 
 def read_texts(path: Path) -> dict[str, tuple[str | None, str | None]]:
-    """Sentence name to (text, gloss) from a How2Sign or PHOENIX14T annotation CSV.
+    """Sentence name to (text, gloss) from a How2Sign or PHOENIX14T annotation CSV, or a folder
+    of DGS Corpus metadata.
 
     How2Sign: tab-separated with ``SENTENCE_NAME`` and ``SENTENCE`` columns (no gloss).
     PHOENIX14T: ``|``-separated ``id|signer|annotation|translation`` (gloss = annotation,
-    text = translation).
+    text = translation). DGS Corpus: a folder of ``NAME_metadata.json``
+    (:mod:`signkit.text.annotations`; text = the English sentence, gloss = the glosses), for the
+    poses ``NAME_original.pose`` (named by both ``NAME`` and ``NAME_original``).
 
     Raises:
-        SignkitError: the file is missing or has neither set of columns.
+        SignkitError: the file is missing or has neither set of columns; a folder without
+            metadata, or bad metadata.
     """
+    if path.is_dir():
+        from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
+
+        texts = {}
+        for file in sorted(path.glob(f"*{METADATA_SUFFIX}")):
+            timed = read_timed_glosses(file)
+            texts[timed.name] = texts[f"{timed.name}_original"] = (timed.english, " ".join(timed.glosses))
+        if not texts:
+            raise SignkitError(f"{path}: a folder without *{METADATA_SUFFIX} (DGS Corpus sentences)")
+        return texts
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
