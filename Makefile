@@ -22,3 +22,4 @@ bench:
 	$(PYTHON) benchmarks/prep.py
 	$(PYTHON) benchmarks/evaluate.py
 	$(PYTHON) benchmarks/t2p.py
+	$(PYTHON) benchmarks/hierarchical.py

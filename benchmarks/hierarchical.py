@@ -1,0 +1,77 @@
+"""Benchmark of Stable Signer's hierarchy on the CPU; prints its figures.
+
+    python benchmarks/hierarchical.py [--gloss-model DIR] [--g2p-model DIR]
+
+1. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
+   in batches of 32 (``slul.translate``, what ``signkit t2g`` runs);
+2. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
+   (``moe.produce``, what ``signkit t2p --pipeline hierarchical`` runs per line), retrieval,
+   gating, blending and refinement included.
+
+Model loading is not timed. Without model folders, the benchmark first trains small ones (the
+speed does not depend on how well they are trained, only on the lengths they write): SLUL at the
+size of ``examples/t2g`` for 300 steps, SLP-MoE for 20 steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PHOENIX = DATA / "phoenix14t" / "annotations"
+DGS = DATA / "dgs-sentences"
+
+
+def _train(args: list[str]) -> None:
+    subprocess.run([sys.executable, "-m", "signkit", *args, "-q"], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gloss-model", help="a train-t2g model folder (default: train one)")
+    parser.add_argument("--g2p-model", help="a train-g2p model folder (default: train one)")
+    options = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"real data not found at {DATA}")
+    import torch
+
+    from signkit.gloss import slul
+    from signkit.moe import model as moe
+    from signkit.moe.database import read_sentences
+    from signkit.pose.clean import read_texts
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    with tempfile.TemporaryDirectory() as scratch:
+        gloss_model = options.gloss_model or f"{scratch}/t2g"
+        if not options.gloss_model:
+            _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", gloss_model, "--vocabulary", "3000", "--d-model", "256",
+                    "--feed-forward", "512", "--layers", "2", "--max-steps", "300", "--batch-size", "64",
+                    "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpoint-every", "0"])  # fmt: skip
+        g2p_model = options.g2p_model or f"{scratch}/g2p"
+        if not options.g2p_model:
+            _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])
+        model, tokenizer = slul.load(gloss_model)
+        sentences = [text for text, _ in read_texts(PHOENIX / "dev.csv").values()]
+        for beam in (1, 4):
+            start = time.perf_counter()
+            glosses = slul.translate(model, tokenizer, sentences, beam=beam, batch_size=32)
+            seconds = time.perf_counter() - start
+            tokens = sum(len(g.split()) for g in glosses) / len(glosses)
+            print(f"t2g, beam {beam}: {len(sentences)} sentences in {seconds:.1f} s = {len(sentences) / seconds:.1f} "
+                  f"sentences/s ({tokens:.1f} glosses a sentence)")  # fmt: skip
+        network, database = moe.load(g2p_model)
+        test = read_sentences([DGS / "test"])
+        start = time.perf_counter()
+        frames = sum(len(moe.produce(network, database, s.glosses)) for s in test)
+        seconds = time.perf_counter() - start
+        print(f"g2p: {len(test)} gloss sequences, {frames} frames in {seconds:.2f} s = {frames / seconds:.0f} frames/s "
+              f"({len(test) / seconds:.1f} sequences/s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
