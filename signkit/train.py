@@ -109,9 +109,9 @@ class LengthGroupedSampler:
 
     The order of each epoch: a permutation of all examples (seeded by ``seed + epoch``), cut into
     "megabatches" of ``50 * batch_size`` examples, each sorted by length (longest first) and cut
-    into batches, and the batches shuffled. Padding to the longest example of a batch then
+    into batches, and the batches shuffled (a short last batch stays last). Padding to the longest example of a batch then
     wastes less: on PHOENIX14T's sentences, batches of 64 hold 44% real source tokens shuffled
-    at random and 78% grouped. The idea of Hugging Face ``Trainer``'s ``group_by_length``.
+    at random and 84% grouped. The idea of Hugging Face ``Trainer``'s ``group_by_length``.
 
     Args:
         lengths: one length per example (tokens, frames: any size measure).
@@ -139,8 +139,10 @@ class LengthGroupedSampler:
         for first in range(0, len(order), mega):
             group = sorted(order[first : first + mega], key=lambda i: -self.lengths[i])
             batches.extend(group[i : i + self.batch_size] for i in range(0, len(group), self.batch_size))
-        for b in torch.randperm(len(batches), generator=generator).tolist():
-            yield from batches[b]
+        # the loader cuts this order into batches again: only the epoch's last batch may be short
+        short = [batches.pop()] if batches and len(batches[-1]) < self.batch_size else []
+        for batch in [batches[b] for b in torch.randperm(len(batches), generator=generator).tolist()] + short:
+            yield from batch
 
 
 def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable,

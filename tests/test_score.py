@@ -92,6 +92,31 @@ def test_rouge_is_rouge_scores(texts):
     assert "fbeta:1.2" in slt["signature"]
 
 
+def _edits(reference: list[str], hypothesis: list[str]) -> int:
+    """Word-level Levenshtein distance, written plainly."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, word in enumerate(reference, start=1):
+        current = [i]
+        for j, other in enumerate(hypothesis, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other)))
+        previous = current
+    return previous[-1]
+
+
+def test_wer_is_corpus_edit_distance(texts, tmp_path):
+    hyp, ref, hypotheses, references = texts
+    standard = _score("wer", str(ref), "-i", str(hyp))
+    edits = sum(_edits(r.split(), h.split()) for r, h in zip(references, hypotheses))
+    assert standard["score"] == pytest.approx(100 * edits / sum(len(r.split()) for r in references))
+    lower = _score("wer", "--slt", str(ref), "-i", str(hyp))
+    edits = sum(_edits(r.lower().split(), h.lower().split()) for r, h in zip(references, hypotheses))
+    assert lower["score"] == pytest.approx(100 * edits / sum(len(r.split()) for r in references))
+    assert 0 < lower["score"] < standard["score"] and "average:corpus" in standard["signature"]
+    (tmp_path / "gap.txt").write_text("a b\n\n", encoding="utf-8")
+    assert_error(signkit("score", "wer", str(tmp_path / "gap.txt"), input="a b\nc\n"), "reference line 2 is empty")
+    assert_error(signkit("score", "wer", str(ref), str(ref), "-i", str(hyp)), "one reference stream, not 2")
+
+
 def _pure_python_dtw(reference, hypothesis):
     """Progressive Transformers' DTW written plainly: L1 frame cost, three steps, / |R|."""
     reference = [list(map(float, frame)) for frame in reference]

@@ -1,0 +1,37 @@
+"""The shared training loop's data order and learning-rate schedule."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from signkit.train import LengthGroupedSampler, TrainConfig, learning_rate_factor
+
+
+def test_length_grouped_batches_are_a_seeded_permutation_of_similar_lengths():
+    rng = random.Random(0)
+    lengths = [rng.randint(1, 60) for _ in range(1000)]
+    sampler = LengthGroupedSampler(lengths, batch_size=16, seed=3)
+    first = list(sampler)
+    assert sorted(first) == list(range(1000)) and len(sampler) == 1000
+    assert list(sampler) == first  # the same epoch, the same order
+    sampler.set_epoch(1)
+    assert sorted(list(sampler)) == list(range(1000)) and list(sampler) != first
+
+    def padding(order):  # share of padded slots when each batch is padded to its longest
+        batches = [order[i : i + 16] for i in range(0, len(order), 16)]
+        return 1 - sum(lengths) / sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+    shuffled = list(range(1000))
+    rng.shuffle(shuffled)
+    assert padding(first) < 0.5 * padding(shuffled)
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    config = TrainConfig("unused", max_steps=110, warmup_steps=10, lr_schedule="cosine")
+    factors = [learning_rate_factor(config, step) for step in range(120)]
+    assert factors[0] == 0.1 and factors[9] == 1.0
+    assert all(a >= b for a, b in zip(factors[9:], factors[10:]))
+    assert math.isclose(factors[59], 0.5, abs_tol=0.02) and factors[109] == 0.0 and factors[119] == 0.0
+    constant = TrainConfig("unused", max_steps=110, warmup_steps=10)
+    assert [learning_rate_factor(constant, step) for step in (0, 9, 50, 109)] == [0.1, 1.0, 1.0, 1.0]
