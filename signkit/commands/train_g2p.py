@@ -58,7 +58,7 @@ def command(
     hand: float = typer.Option(1.0, "--hand", min=0.0, metavar="W", help="Weight of the hand-fidelity loss."),
     duration: float = typer.Option(0.1, "--duration", min=0.0, metavar="W", help="Weight of the duration and transition losses."),
     signed_language: str = typer.Option("gsg", "--signed-language", help="Signed language code (database entries, manual alphabet)."),
-    max_steps: MaxSteps = 150,
+    max_steps: MaxSteps = 60,
     batch_size: BatchSize = 4,
     learning_rate: LearningRate = 3e-4,
     warmup_steps: WarmupSteps = 20,
