@@ -415,8 +415,6 @@ def weigh(model, sentence, glosses, candidates):
 
 def _blend(candidates, chosen, frames: int | None, device, rest):
     """The weighted clip (frames, 50, 3); ``frames`` None: the candidates already share a length."""
-    import torch
-
     if not chosen:
         return rest.expand(frames or 1, -1, -1)
     total = 0
@@ -467,15 +465,12 @@ def assemble(clips: list, gaps: list[int], lead: int, tail: int, rest):
 
 
 def _refine(model, frames, signing):
-    inputs = frames.reshape(len(frames), -1).T[None]
-    residual = model.refine(_cat_flags(inputs, signing))[0].T.reshape(frames.shape)
-    return frames + residual
-
-
-def _cat_flags(inputs, signing):
+    """The temporal refinement: ``frames`` (T, 50, 3) plus the residual the convolutions read from
+    them and the signing flags (T,)."""
     import torch
 
-    return torch.cat([inputs, signing[None, None].to(inputs.dtype)], dim=1)
+    inputs = torch.cat([frames.reshape(len(frames), -1), signing[:, None].to(frames.dtype)], dim=1).T[None]
+    return frames + model.refine(inputs)[0].T.reshape(frames.shape)
 
 
 def _hands(points):
