@@ -97,6 +97,15 @@ def test_lexicon_command_cuts_one_clip_per_gloss(dgs, sentences, tmp_path):
     assert frames[1] == sum(spans) and frames[0] > frames[1]
 
 
+def test_sentences_are_named_by_either_file_once(dgs, tmp_path):
+    files = [str(dgs / "train" / name) for name in ("train_2_original.pose", "train_2_metadata.json", "train_1_metadata.json")]
+    result = signkit("lexicon", *files, "-o", str(tmp_path / "db"))
+    assert result.returncode == 0, result.stderr.decode()
+    paths = [row["path"] for row in csv.DictReader((tmp_path / "db" / "index.csv").open(encoding="utf-8"))]
+    assert paths[0] == "clips/train_2_1.pose" and paths[-1].startswith("clips/train_1_")
+    assert len({p.rsplit("_", 1)[0] for p in paths}) == 2
+
+
 def test_bad_sentences_are_named(dgs, tmp_path):
     for name in ("train_1_metadata.json", "train_1_original.pose"):
         shutil.copy(dgs / "train" / name, tmp_path / name)

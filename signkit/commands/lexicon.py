@@ -25,7 +25,7 @@ EXAMPLES = [
 
 def command(
     sentences: list[str] = typer.Argument(..., metavar="SENTENCES...",
-                                          help="Sentences with gloss timings: *_metadata.json files or folders of them."),
+                                          help="Sentences with gloss timings: NAME_metadata.json (or NAME_original.pose) files, or folders of them."),
     output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The lexicon folder to write."),
     signed_language: str = typer.Option("gsg", "--signed-language", help="Signed language code of the entries."),
     spoken_language: str = typer.Option("de", "--spoken-language", help="Spoken language code of the entries."),

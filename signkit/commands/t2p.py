@@ -63,7 +63,7 @@ def command(
                                         help="A model folder from signkit train-t2p (instead of the lexicon)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, show_default=False,
                                              help="With --model: longest sequence (default: the model's, 1.5 x its longest training sequence)."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="With --model: sentences decoded together."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="With --model or --gloss-model: sentences decoded together."),
     device: Device = None,
     dtype: Dtype = "float32",
     quiet: Quiet = False,

@@ -45,7 +45,7 @@ EXAMPLES = [
 
 def command(
     files: list[str] = typer.Argument(..., metavar="SENTENCES...",
-                                      help="Training sentences with gloss timings: *_metadata.json files or folders."),
+                                      help="Training sentences with gloss timings: NAME_metadata.json (or NAME_original.pose) files, or folders."),
     output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[list[str]] = typer.Option(None, "--dev", metavar="SENTENCES", show_default=False,
                                             help="Development sentences (repeatable): DTW picks the best model."),

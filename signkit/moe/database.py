@@ -56,24 +56,27 @@ class SegmentedSentence:
 
 
 def sentence_files(paths: list[str | Path]) -> list[Path]:
-    """The metadata files of the given files and folders (a folder: every ``*_metadata.json``
-    in it, sorted by name, numbers in order).
+    """The metadata files of the given files and folders, each once, in order (a folder: every
+    ``*_metadata.json`` in it, numbers in order; a ``NAME_original.pose``: its
+    ``NAME_metadata.json``).
 
     Raises:
         SignkitError: a path does not exist, or a folder holds no metadata file.
     """
-    found = []
+    found = {}
     for path in map(Path, paths):
         if path.is_dir():
             files = sorted(path.glob(f"*{METADATA_SUFFIX}"), key=_natural)
             if not files:
                 raise SignkitError(f"{path}: no *{METADATA_SUFFIX} (sentences with gloss timings) in the folder")
-            found.extend(files)
+            found.update(dict.fromkeys(files))
         elif path.is_file():
-            found.append(path)
+            if path.name.endswith(POSE_SUFFIX):
+                path = path.with_name(path.name[: -len(POSE_SUFFIX)] + METADATA_SUFFIX)
+            found[path] = None
         else:
             raise SignkitError(f"{path}: no such file or folder")
-    return found
+    return list(found)
 
 
 def _natural(path: Path) -> list:
