@@ -123,7 +123,8 @@ class Lexicon:
         return next((e for e in entries if e.is_letter), None)
 
 
-# DGS Corpus gloss suffixes (Konrad et al., "Public DGS Corpus: annotation conventions", 2020):
+# DGS Corpus gloss suffixes (Konrad et al., "Public DGS Corpus: Annotation Conventions", 2018,
+# DGS-Korpus project note AP03-2018-01):
 # a type number with an optional variant letter (ICH1, JULI1A, WARUM10A), then ":" and a numeral
 # qualifier ($NUM-EINER1A:1d), then the markers ^ (a modified form) and * (a deviation).
 _GLOSS_SUFFIX = re.compile(r"(\d+[A-Z]?)?(:[^\s^*]*)?[\^*]*$")
