@@ -38,7 +38,7 @@ def test_examples_run(name, data, tmp_path):
     shared = str(data.parent)
     for example in module.EXAMPLES:
         command = example.replace("../shared", shlex.quote(shared))
-        command = re.sub(r"(^|\| )signkit ", lambda m: f"{m.group(1)}{shlex.quote(sys.executable)} -m signkit ", command)
+        command = re.sub(r"(^|\| |&& )signkit ", lambda m: f"{m.group(1)}{shlex.quote(sys.executable)} -m signkit ", command)
         if "dev.h5" in command and "-o dev.h5" not in command:
             subprocess.run([sys.executable, "-m", "signkit", "convert", f"{shared}/data/phoenix14t/sample/dev.skels",
                             "-o", "dev.h5"], cwd=tmp_path, check=True, timeout=300)  # fmt: skip
