@@ -108,8 +108,9 @@ class Lexicon:
         key = gloss.upper()
         if key in self.by_gloss:
             return self.by_gloss[key][0]
-        if gloss_lemma(key) in self.by_lemma:
-            return self.by_lemma[gloss_lemma(key)][0]
+        variants = self.by_lemma.get(gloss_lemma(key))
+        if variants:
+            return variants[0]
         words = gloss.lower().replace("-", " ")
         if words in self.by_words:
             return self.by_words[words][0]

@@ -84,13 +84,21 @@ class Signer:
     def concatenate(self, glosses: list[str], where: str) -> np.ndarray:
         """The clips of ``glosses`` end to end as recorded: PT-50 (frames, 50, 3) at ``fps``, gaps
         filled, no trimming, retargeting, transitions or rest pose (one rest frame for no gloss)."""
-        parts = []
-        for entry in self.plan(glosses, where):
-            pose = load_clip(entry)
-            points = person0(to_pt50(pose, str(entry.path)))[0]
-            fill_gaps(points, np.arange(points.shape[1]))
-            parts.append(resample(points, max(1, int(round(len(points) * self.fps / pose.body.fps)))))
+        parts = [recorded_clip(entry, self.fps) for entry in self.plan(glosses, where)]
         return np.concatenate(parts) if parts else REST_POSE[None].copy()
+
+
+def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
+    """An entry's clip as recorded: PT-50 (frames, 50, 3) float32, gaps filled
+    (:func:`signkit.lexicon.stitch.fill_gaps`), resampled to ``fps``; no trimming or retargeting.
+
+    Raises:
+        SignkitError: the clip is missing, unreadable or has no PT-50 mapping.
+    """
+    pose = load_clip(entry)
+    points = person0(to_pt50(pose, str(entry.path)))[0]
+    fill_gaps(points, np.arange(points.shape[1]))
+    return resample(points, max(1, int(round(len(points) * fps / pose.body.fps))))
 
 
 def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,

@@ -208,19 +208,11 @@ class Database:
         Raises:
             SignkitError: not a lexicon, or no entry of the language.
         """
-        from signkit.lexicon.lexicon import Lexicon, load_clip
-        from signkit.lexicon.stitch import fill_gaps
-        from signkit.pose.convert import to_pt50
-        from signkit.pose.sequence import person0
+        from signkit.lexicon.lexicon import Lexicon
+        from signkit.lexicon.pipeline import recorded_clip
 
-        clips = []
-        for entry in Lexicon.read([Path(folder)], signed_language=signed_language).entries:
-            pose = load_clip(entry)
-            points = person0(to_pt50(pose, str(entry.path)))[0]
-            fill_gaps(points, np.arange(points.shape[1]))
-            frames = max(1, int(round(len(points) * fps / pose.body.fps)))
-            clips.append((entry.gloss, resample(points, frames), ""))
-        return cls._of(clips, encoder, fps, signed_language)
+        entries = Lexicon.read([Path(folder)], signed_language=signed_language).entries
+        return cls._of([(e.gloss, recorded_clip(e, fps), "") for e in entries], encoder, fps, signed_language)
 
     @classmethod
     def _of(cls, clips, encoder: Encoder, fps: float, signed_language: str) -> Database:
@@ -258,7 +250,7 @@ class Database:
         query = self.encoder([gloss_words(gloss)])[0]
         similarity = self._matrix @ query
         key, lemma = gloss.upper(), gloss_lemma(gloss)
-        usable = [i for i, c in enumerate(self.clips) if c.source != exclude or exclude is None]
+        usable = [i for i, c in enumerate(self.clips) if c.source != exclude]  # sources are str, never None
         exact = [i for i in usable if self.clips[i].gloss.upper() == key]
         variants = [i for i in usable if self.clips[i].lemma == lemma and self.clips[i].gloss.upper() != key]
         others = sorted((i for i in usable if self.clips[i].lemma != lemma), key=lambda i: -similarity[i])
@@ -328,11 +320,16 @@ def examples(sentences, database: Database, config: MoEConfig) -> list[Example]:
         found = [[[Candidate(resample(c.points, d), c.embedding, c.features) for c in expert]
                   for expert in database.candidates(g, config.candidates, exclude=s.name)]
                  for g, d in zip(s.glosses, durations)]  # fmt: skip
-        words = " ".join(gloss_words(g) for g in s.glosses)
-        sentence, words_vector = encoder([s.text or words, words])
-        out.append(Example(s.points, lead, durations, gaps, tail, sentence, words_vector,
-                           encoder([gloss_words(g) for g in s.glosses]), found))  # fmt: skip
+        out.append(Example(s.points, lead, durations, gaps, tail, *_embed(encoder, s.glosses, s.text), found))
     return out
+
+
+def _embed(encoder: Encoder, glosses: list[str], text: str | None):
+    """The query embeddings of a sentence: its text (the glosses' words when there is none),
+    the glosses' words, and each gloss ((384,), (384,), (N, 384))."""
+    words = " ".join(gloss_words(g) for g in glosses)
+    sentence, words_vector = encoder([text or words, words])
+    return sentence, words_vector, encoder([gloss_words(g) for g in glosses])
 
 
 def build_model(config: MoEConfig, rest: np.ndarray | None = None):
@@ -503,12 +500,10 @@ def loss(model, batch: list[Example]):
                  "velocity": ((y[1:] - y[:-1]) - (target[1:] - target[:-1])).abs().mean(),
                  "smoothing": (y[2:] - 2 * y[1:-1] + y[:-2]).abs().mean(),
                  "hand": sum((a - b).abs().mean() for a, b in zip(_hands(y), _hands(target))) / 2}  # fmt: skip
-        lengths = torch.stack([net.length(torch.cat([q, _log_frames(c, w, device)[None]]))[0]
-                               for q, c, w in zip(queries, example.candidates, weights)])  # fmt: skip
+        lengths = _log_lengths(net, queries, example.candidates, weights)
         timing = F.mse_loss(lengths, _tensor(np.log(example.durations), device))
         if example.gaps:
-            gap_inputs = torch.cat([queries[:-1], queries[1:], _travel(clips)[:, None]], dim=-1)
-            timing = timing + F.mse_loss(net.gap(gap_inputs)[:, 0], _tensor(np.log1p(example.gaps), device))
+            timing = timing + F.mse_loss(_log_gaps(net, queries, clips), _tensor(np.log1p(example.gaps), device))
         parts["duration"] = timing
         value = (parts["reconstruction"] + config.velocity * parts["velocity"] + config.smoothing * parts["smoothing"]
                  + config.hand * parts["hand"] + config.duration * parts["duration"])  # fmt: skip
@@ -518,12 +513,24 @@ def loss(model, batch: list[Example]):
     return total, totals
 
 
-def _travel(clips):
-    """Wrist travel (normalised units) from each clip's last frame to the next one's first."""
+def _log_lengths(model, queries, candidates, weights):
+    """The duration head: log frames (N,) of each gloss, from its query and the weighted log
+    length of its candidates."""
+    import torch
+
+    device = queries.device
+    return torch.stack([model.length(torch.cat([q, _log_frames(c, w, device)[None]]))[0]
+                        for q, c, w in zip(queries, candidates, weights)])  # fmt: skip
+
+
+def _log_gaps(model, queries, clips):
+    """The transition head: log(frames + 1) (N - 1,) between consecutive glosses, from both
+    queries and the wrist travel (normalised units) from one clip's last frame to the next one's first."""
     import torch
 
     wrists = [PT50_RWRIST, PT50_LWRIST]
-    return torch.stack([(b[0, wrists] - a[-1, wrists]).norm(dim=-1).max() for a, b in zip(clips, clips[1:])])
+    travel = torch.stack([(b[0, wrists] - a[-1, wrists]).norm(dim=-1).max() for a, b in zip(clips, clips[1:])])
+    return model.gap(torch.cat([queries[:-1], queries[1:], travel[:, None]], dim=-1))[:, 0]
 
 
 def produce(model, database: Database, glosses: list[str], text: str | None = None):
@@ -547,19 +554,15 @@ def produce(model, database: Database, glosses: list[str], text: str | None = No
         if not glosses:
             return np.repeat(model.rest.cpu().numpy()[None], config.lead_in + config.lead_out + 1, axis=0)
         candidates = [database.candidates(g, config.candidates) for g in glosses]
-        words = " ".join(gloss_words(g) for g in glosses)
-        sentence = database.encoder([text or words])[0]
-        queries, weights = weigh(model, _tensor(sentence, device),
-                                 _tensor(database.encoder([gloss_words(g) for g in glosses]), device), candidates)  # fmt: skip
-        durations = []
-        for q, c, w in zip(queries, candidates, weights):
-            log_frames = model.length(torch.cat([q, _log_frames(c, w, device)[None]]))[0]
-            durations.append(int(np.clip(round(math.exp(float(log_frames))), 2, config.max_gloss_frames)))
+        sentence, _, gloss_vectors = _embed(database.encoder, glosses, text)
+        queries, weights = weigh(model, _tensor(sentence, device), _tensor(gloss_vectors, device), candidates)
+        durations = [int(np.clip(round(math.exp(float(f))), 2, config.max_gloss_frames))
+                     for f in _log_lengths(model, queries, candidates, weights)]  # fmt: skip
         clips = [_blend(c, w, d, device, model.rest) for c, w, d in zip(candidates, weights, durations)]
         gaps = []
         if len(clips) > 1:
-            gap_inputs = torch.cat([queries[:-1], queries[1:], _travel(clips)[:, None]], dim=-1)
-            gaps = [int(np.clip(round(math.expm1(float(g))), 0, config.max_gap_frames)) for g in model.gap(gap_inputs)[:, 0]]
+            gaps = [int(np.clip(round(math.expm1(float(g))), 0, config.max_gap_frames))
+                    for g in _log_gaps(model, queries, clips)]  # fmt: skip
         frames, signing = assemble(clips, gaps, config.lead_in, config.lead_out, model.rest)
         return _refine(model, frames, signing).cpu().numpy().astype(np.float32)
 
