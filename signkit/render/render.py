@@ -70,19 +70,42 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
         SignkitError: no frames, bad sizes, or a failed write (nothing is left behind).
     """
     from signkit.render.skeleton import draw_skeleton
-    from signkit.video import write_video
 
     pose = join_sequences(sequences)
     frames = draw_skeleton(pose, width=width, height=height, background=background)
+    return write_frames(frames, output, pose.body.fps, fmt=fmt, on_frame=on_frame)
+
+
+def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: float, *, fmt: str | None = None,
+                 on_frame=None) -> int:  # fmt: skip
+    """Write RGB uint8 frames (height, width, 3) as an MP4 or a PNG frame folder, all or nothing.
+
+    Args:
+        frames: the frames, all of one size.
+        output: an ``.mp4`` file, a folder for PNG frames, or ``-``/None for standard output
+            (fragmented MP4 to a pipe; faststart when it is redirected to a file).
+        fps: frames per second of the video.
+        fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
+        on_frame: called with 1 after each frame is taken (progress).
+
+    Returns:
+        The number of frames written.
+
+    Raises:
+        SignkitError: no frames, a bad frame, PNG to standard output, or a failed write (nothing
+            is left behind).
+    """
+    from signkit.video import write_video
+
     if on_frame is not None:
         frames = _counted(frames, on_frame)
     fmt = fmt or video_format(output)
     if fmt == MP4:
         with output_stream(output, binary=True) as file:
-            return write_video(frames, file, pose.body.fps, fragmented=_streams(output),
+            return write_video(frames, file, fps, fragmented=_streams(output),
                                name="<stdout>" if is_stdio(output) else str(output))  # fmt: skip
     if is_stdio(output):
-        raise SignkitError("PNG frames go to a folder: give -o FOLDER")  # library callers; the command checks first
+        raise SignkitError("PNG frames go to a folder: give -o FOLDER")  # library callers; the commands check first
     return _write_folder(frames, Path(output))
 
 

@@ -1,0 +1,61 @@
+"""FR-Net images: the binary silhouette of each frame of a video, SignDiff's second ControlNet condition.
+
+Each frame's luma is thresholded against the Gaussian-weighted mean of its --block-size x
+--block-size neighbourhood less --constant (OpenCV's adaptive threshold), then eroded with a
+--kernel x --kernel square (SignDiff: 5), which thickens the dark outlines of the body and
+hands. Input is a video file or a folder of PNG frames; output an MP4 (standard output or -o
+x.mp4) or a folder of PNG frames (-o FOLDER). `signkit train-diff` and `signkit render --style
+diffusion` make their FR-Net images with the same function and defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import Output, Quiet, Verbose, one_of
+from signkit.render.frnet import FRNetConfig
+
+DEFAULT = FRNetConfig()
+
+NAME = "frnet"
+EXAMPLES = [
+    "signkit frnet ../shared/data/videos/asl_house.mp4 -o house-frnet.mp4",
+    "signkit frnet ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o frnet-frames --to png",
+]
+
+
+def command(
+    video: str = typer.Argument(..., metavar="VIDEO", help="A video file, or a folder of PNG frames."),
+    output: Output = None,
+    to: Optional[str] = typer.Option(None, "--to", callback=one_of("mp4", "png"), metavar="mp4|png", show_default=False,
+                                     help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
+                                          "png for a folder or a name without suffix)."),
+    block_size: int = typer.Option(DEFAULT.block_size, "--block-size", min=3, help="Side of the thresholding neighbourhood in pixels (odd)."),
+    constant: float = typer.Option(DEFAULT.constant, "--constant", help="Subtracted from the local mean before thresholding (grey levels)."),
+    kernel: int = typer.Option(DEFAULT.kernel, "--kernel", min=1, help="Side of the square erosion kernel in pixels."),
+    fps: Optional[float] = typer.Option(None, "--fps", min=0.1, show_default=False,
+                                        help="Frame rate of the output (default: the video's; 25 for PNG frames)."),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from pathlib import Path
+
+    from signkit.io import is_stdio
+    from signkit.render.frnet import frnet_frames
+    from signkit.render.render import PNG, write_frames
+    from signkit.video import read_frames
+
+    log.configure(quiet, verbose)
+    if block_size % 2 == 0:
+        raise typer.BadParameter(f"{block_size} is even; the neighbourhood needs a centre pixel", param_hint="--block-size")
+    if to == PNG and is_stdio(output):
+        raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
+    frames, video_fps = read_frames(Path(video))
+    config = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
+    with log.progress("frnet", unit="frames") as advance:
+        count = write_frames(frnet_frames(frames, config, video), output, fps or video_fps or 25.0, fmt=to,
+                             on_frame=advance)  # fmt: skip
+    log.detail(f"{video}: {count} FR-Net frames")
