@@ -170,7 +170,8 @@ def skeleton_pixels(pose: Pose, width: int = 512, height: int = 512) -> tuple[np
 
 
 def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
-                  background: tuple[int, int, int] = (255, 255, 255)) -> Iterator[np.ndarray]:  # fmt: skip
+                  background: tuple[int, int, int] = (255, 255, 255),
+                  pixels: np.ndarray | None = None) -> Iterator[np.ndarray]:  # fmt: skip
     """Draw person 0 of a pose as a skeleton, one frame per pose frame.
 
     Args:
@@ -179,6 +180,9 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
             confidence 0, masked or non-finite are not drawn, nor are limbs touching them.
         width, height: frame size in pixels.
         background: RGB colour of the background, 0-255 each.
+        pixels: where to draw each point, float (frames, points, 2) image x, y in pixels,
+            instead of fitting the sequence to the frame (ControlNet's condition images, drawn
+            where the signer stands in the frame); points that are not finite are not drawn.
 
     Yields:
         RGB uint8 frames of shape (height, width, 3). A frame without any drawable point is
@@ -193,7 +197,14 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
     width, height = _check_size(width, height)
     background = _check_background(background)
     layout = _layout(pose)
-    pixels = _fit(layout.xy, layout.valid, width, height)
+    valid = layout.valid
+    if pixels is None:
+        pixels = _fit(layout.xy, valid, width, height)
+    else:
+        if np.shape(pixels) != layout.xy.shape:
+            raise SignkitError(f"pixels have shape {np.shape(pixels)}, the pose's points {layout.xy.shape}")
+        valid = valid & np.isfinite(pixels).all(axis=-1)
+        pixels = np.where(valid[..., None], pixels, 0.0)
     points = np.rint(pixels * _ONE).astype(np.int64)  # cv2 fixed point: _SHIFT fraction bits
     # Per drawn component, in drawing order (hands last, on top): its limbs as
     # (point, point, RGB, thickness) and its dots as (point, RGB, fixed-point radius).
@@ -210,7 +221,7 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
         parts.append((limbs, dots))
     blank = np.empty((height, width, 3), dtype=np.uint8)
     blank[:] = background
-    return _draw(blank, points.tolist(), layout.valid.tolist(), parts)
+    return _draw(blank, points.tolist(), valid.tolist(), parts)
 
 
 def _draw(blank: np.ndarray, points: list, valid: list, parts: list) -> Iterator[np.ndarray]:
