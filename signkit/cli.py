@@ -27,6 +27,7 @@ from signkit.commands import (
     t2g,
     t2p,
     train_bt,
+    train_diff,
     train_g2p,
     train_t2g,
     train_t2p,
@@ -44,7 +45,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (info, convert, extract, lift3d, clean, lexicon, train_t2g, t2g, train_g2p, train_t2p, t2p, render, frnet, score,
+for module in (info, convert, extract, lift3d, clean, lexicon, train_t2g, t2g, train_g2p, train_t2p, t2p, render, frnet, train_diff, score,
                train_bt, backtranslate):  # fmt: skip
     app.command(module.NAME, help=module.__doc__, no_args_is_help=False)(module.command)
 

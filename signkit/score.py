@@ -295,7 +295,7 @@ def _gray(frame: np.ndarray) -> np.ndarray:
     return frame[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
 
 
-def _ssim(a: np.ndarray, b: np.ndarray) -> float:
+def frame_ssim(a: np.ndarray, b: np.ndarray) -> float:
     """SSIM of two RGB images on their luma with Wang et al.'s settings (2004): Gaussian window
     11 x 11 with sigma 1.5, K1 = 0.01, K2 = 0.03, data range 255, population covariances."""
     from skimage.metrics import structural_similarity
@@ -315,7 +315,7 @@ def ssim(produced: str | Path, reference: str | Path) -> Score:
         SignkitError: unreadable videos, or different frame counts or sizes.
     """
     ours, theirs = _video_pair(produced, reference)
-    value = float(np.mean([_ssim(a, b) for a, b in zip(ours, theirs)]))
+    value = float(np.mean([frame_ssim(a, b) for a, b in zip(ours, theirs)]))
     return Score("ssim", value, {"ssim": value}, _video_signature("ssim:wang2004|window:gaussian11|sigma:1.5|on:luma"),
                  len(ours))  # fmt: skip
 
@@ -360,7 +360,7 @@ def hand_ssim(produced: str | Path, reference: str | Path) -> Score:
             x0, x1 = int(max(0, centre[0] - half)), int(min(width, centre[0] + half))
             y0, y1 = int(max(0, centre[1] - half)), int(min(height, centre[1] + half))
             if x1 - x0 >= 11 and y1 - y0 >= 11:
-                values.append(_ssim(ours[t, y0:y1, x0:x1], theirs[t, y0:y1, x0:x1]))
+                values.append(frame_ssim(ours[t, y0:y1, x0:x1], theirs[t, y0:y1, x0:x1]))
     if not values:
         raise SignkitError(f"{reference}: MediaPipe finds no hand in any frame")
     value = float(np.mean(values))

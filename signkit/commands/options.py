@@ -96,7 +96,7 @@ LrSchedule = Annotated[str, typer.Option("--lr-schedule", metavar="constant|cosi
                                          help="Learning rate after the warm-up: constant, or cosine decay to 0 at --max-steps.")]
 CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=0, help="Steps between checkpoints (0: none).")]
 CheckpointsLimit = Annotated[int, typer.Option("--checkpoints-total-limit", min=1, help="Checkpoints kept.")]
-ValidateEvery = Annotated[int, typer.Option("--validate-every", min=0, help="Steps between validations on --dev (0: at the end).")]
+ValidateEvery = Annotated[int, typer.Option("--validate-every", "--validation-every", min=0, help="Steps between validations on --dev (0: at the end).")]
 Resume = Annotated[Optional[str], typer.Option("--resume-from-checkpoint", metavar="DIR|latest", show_default=False,
                                                help="Continue from a checkpoint folder, or the latest in OUT/checkpoints.")]  # fmt: skip
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (initialisation and data order).")]

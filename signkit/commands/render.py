@@ -1,9 +1,15 @@
-"""Render signing skeletons to video: any pose file (or standard input) to an H.264 MP4 or PNG frames.
+"""Render signing to video: any pose file (or standard input) to an H.264 MP4 or PNG frames, as a skeleton or a photo-realistic signer.
 
-Draws the signer as a skeleton in OpenPose colours, anti-aliased, centred and scaled so the
-whole signer stays in view for the whole sequence; several sequences play one after another.
-MP4 goes to standard output (fragmented, for pipes) or to a file (-o x.mp4, faststart); PNG
-frames go to a folder (-o FOLDER or --to png).
+--style skeleton (the default) draws the signer as a skeleton in OpenPose colours, anti-aliased,
+centred and scaled so the whole signer stays in view for the whole sequence. --style diffusion
+--model DIR renders a signer with a renderer trained by `signkit train-diff` (SignDiff's
+dual-condition ControlNet on Stable Diffusion): each frame's pose is drawn where the training
+signer stood, frames are denoised in batches of --batch-size from one shared initial latent
+(--seed) for temporal stability, with --prompt or a named --preset style (studio, news,
+outdoor, cartoon, sketch; default: the training prompt); --frnet previous conditions each frame
+on the FR-Net image of the frame before (frame by frame), none leaves FR-Net out. Several
+sequences play one after another. MP4 goes to standard output (fragmented, for pipes) or to a
+file (-o x.mp4, faststart); PNG frames go to a folder (-o FOLDER or --to png).
 """
 
 from __future__ import annotations
@@ -13,13 +19,18 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Output, Quiet, Verbose
+from signkit.commands.options import Device, Dtype, Fps, From, Input, Output, Quiet, Seed, Verbose, one_of
+
+from signkit.render.diffusion import STYLES
+
+PRESETS = tuple(STYLES)
 
 NAME = "render"
 EXAMPLES = [
     'echo "hello" | signkit t2p | signkit render > hello.mp4',
     'signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4 --size 640x480 --background black',
     'signkit render ../shared/data/asl-lexicon/ase/hello.pose -o hello-frames --to png',
+    'echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio > hello-signer.mp4',
 ]
 
 
@@ -44,7 +55,9 @@ def _colour(value: str) -> tuple[int, int, int]:
                              param_hint="--background")  # fmt: skip
 
 
-def _size(value: str) -> tuple[int, int]:
+def _size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
     try:
         width, height = (int(part) for part in value.lower().split("x"))
     except ValueError:
@@ -67,7 +80,26 @@ def command(
     to: Optional[str] = typer.Option(None, "--to", callback=_to, metavar="FORMAT", show_default=False,
                                      help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
                                           "png for a folder or a name without suffix)."),
-    size: str = typer.Option("512x512", "--size", callback=_size, metavar="WxH", help="Frame size in pixels."),
+    style: str = typer.Option("skeleton", "--style", callback=one_of("skeleton", "diffusion"), metavar="skeleton|diffusion",
+                              help="A skeleton drawing, or a signer rendered by a diffusion renderer (--model)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="DIR", show_default=False,
+                                        help="Diffusion style: the renderer folder of signkit train-diff."),
+    base: Optional[str] = typer.Option(None, "--base", metavar="DIR", show_default=False,
+                                       help="Diffusion style: the base Stable Diffusion folder (default: the one it was trained on)."),
+    prompt: Optional[str] = typer.Option(None, "--prompt", show_default=False, help="Diffusion style: the text prompt."),
+    preset: Optional[str] = typer.Option(None, "--preset", callback=one_of(*PRESETS), metavar="STYLE", show_default=False,
+                                         help=f"Diffusion style: a named prompt ({', '.join(PRESETS)})."),
+    steps: int = typer.Option(20, "--steps", min=1, help="Diffusion style: DDIM denoising steps per frame."),
+    guidance: float = typer.Option(1.0, "--guidance", min=1.0, help="Diffusion style: classifier-free guidance scale (1: none)."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1, help="Diffusion style: frames denoised together."),
+    seed: Seed = 0,
+    frnet: str = typer.Option("none", "--frnet", callback=one_of("none", "previous"), metavar="none|previous",
+                              help="Diffusion style: FR-Net condition from the previous generated frame, or none."),
+    device: Device = None,
+    dtype: Dtype = "float32",
+    size: Optional[str] = typer.Option(None, "--size", callback=_size, metavar="WxH", show_default=False,
+                                       help="Skeleton style: frame size in pixels (default 512x512; diffusion renders at "
+                                            "its model's resolution)."),
     background: str = typer.Option("white", "--background", callback=_colour, metavar="COLOUR",
                                    help="Background colour: white, black, grey, green, blue, #rrggbb or R,G,B."),
     fps: Fps = None,
@@ -80,9 +112,36 @@ def command(
     log.configure(quiet, verbose)
     if to == PNG and is_stdio(output):
         raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
-    width, height = size
+    if style == "diffusion":
+        if model is None:
+            raise typer.BadParameter("the diffusion style needs --model DIR (a renderer of signkit train-diff)", param_hint="--model")
+        if size is not None:
+            raise typer.BadParameter("the diffusion style renders at its model's resolution", param_hint="--size")
+        if prompt is not None and preset is not None:
+            raise typer.BadParameter("give --prompt or --preset, not both", param_hint="--preset")
+    elif model or base or prompt or preset:
+        raise typer.BadParameter("--model, --base, --prompt and --preset are options of --style diffusion", param_hint="--style")
     sequences = read_sequences(file, source_format, fps)
     with log.progress("render") as advance:
-        count = render(sequences, output, fmt=to, width=width, height=height, background=background,
-                       on_frame=advance)  # fmt: skip
+        if style == "diffusion":
+            count = _render_diffusion(sequences, output, to, advance, model, base, prompt, preset, steps, guidance,
+                                      batch_size, seed, frnet, device, dtype)  # fmt: skip
+        else:
+            width, height = size or (512, 512)
+            count = render(sequences, output, fmt=to, width=width, height=height, background=background,
+                           on_frame=advance)  # fmt: skip
     log.detail(f"rendered {count} frames")
+
+
+def _render_diffusion(sequences, output, to, advance, model, base, prompt, preset, steps, guidance, batch_size, seed,
+                      frnet, device, dtype) -> int:  # fmt: skip
+    import torch
+
+    from signkit.commands.options import torch_device
+    from signkit.render.diffusion import DiffusionRenderer
+    from signkit.render.render import render_diffusion
+
+    renderer = DiffusionRenderer.load(model, base, torch_device(device), getattr(torch, dtype))
+    prompt = STYLES[preset] if preset else prompt
+    return render_diffusion(sequences, output, renderer, fmt=to, on_frame=advance, prompt=prompt, steps=steps,
+                            guidance=guidance, batch_size=batch_size, seed=seed, frnet_mode=frnet)  # fmt: skip

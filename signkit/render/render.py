@@ -1,4 +1,4 @@
-"""Rendering pose sequences to video: the skeleton style of ``signkit render``."""
+"""Rendering pose sequences to video: the skeleton and diffusion styles of ``signkit render``."""
 
 from __future__ import annotations
 
@@ -74,6 +74,31 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
     pose = join_sequences(sequences)
     frames = draw_skeleton(pose, width=width, height=height, background=background)
     return write_frames(frames, output, pose.body.fps, fmt=fmt, on_frame=on_frame)
+
+
+def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, renderer, *, fmt: str | None = None,
+                     on_frame=None, **options) -> int:  # fmt: skip
+    """Render sequences as a photo-realistic signer with a trained diffusion renderer.
+
+    Args:
+        sequences: the sequences (any layout that converts to PT-50), one after another.
+        output: as :func:`render`.
+        renderer: a :class:`signkit.render.diffusion.DiffusionRenderer`; frames are its
+            resolution, square.
+        fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
+        on_frame: called with the number of frames made since the last call (progress).
+        options: :meth:`~signkit.render.diffusion.DiffusionRenderer.render_conditions`'s
+            ``prompt``, ``steps``, ``guidance``, ``batch_size``, ``seed``, ``frnet_mode``.
+
+    Returns:
+        The number of frames written.
+
+    Raises:
+        SignkitError: no frames, a pose without PT-50 conversion or shoulders, or a failed write.
+    """
+    pose = join_sequences(sequences)
+    frames = renderer.render(pose, on_frame=on_frame, **options)
+    return write_frames(frames, output, pose.body.fps, fmt=fmt)
 
 
 def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: float, *, fmt: str | None = None,

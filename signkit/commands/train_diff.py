@@ -1,0 +1,135 @@
+"""Train the diffusion renderer: SignDiff's dual-condition ControlNet (pose image + FR-Net image) on a Stable Diffusion base.
+
+Builds training pairs from videos of a signer and their keypoints (one --keypoints file per
+video, in order; without them MediaPipe Holistic runs on the frames): each frame squared to
+--resolution (shorter side scaled, centre crop), its PT-50 pose drawn where the signer stands,
+its FR-Net image, and --prompt, written to OUT/pairs in diffusers' image folder layout
+(metadata.jsonl beside image/, pose/, frnet/). A folder holding metadata.jsonl is taken as pairs
+already built. --hold-out F keeps the last F of every video out of training, as OUT/dev-pairs,
+for validation (or give --dev PAIRS): dev frames are rendered from their poses and scored by SSIM
+against the real ones (dev_ssim with FR-Net left out picks the best model; dev_ssim_previous
+conditions on the previous generated frame's FR-Net).
+
+Trains a ControlNet copied from the base UNet, with a second condition embedding for the FR-Net
+image added through a zero convolution (eq. 4), base model frozen, FR-Net left out of a pair with
+probability --frnet-dropout, on the shared Accelerate loop (`accelerate launch -m signkit
+train-diff ...` on several GPUs). --base is a local Stable Diffusion 1.5 folder in diffusers'
+layout (nothing is downloaded). Writes a renderer folder for `signkit render --style diffusion
+--model DIR`: config.json and controlnet/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from signkit import log
+from signkit.commands.options import (
+    BatchSize,
+    CheckpointEvery,
+    CheckpointsLimit,
+    LearningRate,
+    LrSchedule,
+    MaxSteps,
+    MixedPrecision,
+    Quiet,
+    Resume,
+    Seed,
+    ValidateEvery,
+    Verbose,
+    WarmupSteps,
+    train_config,
+)
+from signkit.render.frnet import FRNetConfig
+
+NAME = "train-diff"
+EXAMPLES = [
+    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 "
+    "--keypoints ../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base sd15 -o renderer --resolution 512",
+    "accelerate launch -m signkit train-diff how2sign/pairs --base sd15 -o renderer --mixed-precision bf16 "
+    "--gradient-checkpointing --max-steps 20000",
+]
+FRNET = FRNetConfig()
+
+
+def _hold_out(value: float) -> float:
+    if not 0 <= value < 1:
+        raise typer.BadParameter(f"{value} is not a fraction from 0 to under 1")
+    return value
+
+
+def command(
+    inputs: list[str] = typer.Argument(..., metavar="VIDEO...", help="Videos or PNG frame folders of signers, or one pair folder."),
+    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The renderer folder to write."),
+    base: str = typer.Option(..., "--base", metavar="DIR", help="A local Stable Diffusion folder (diffusers' layout)."),
+    keypoints: Optional[list[str]] = typer.Option(None, "--keypoints", metavar="FILE", show_default=False,
+                                                  help="Keypoints of each video in order (.pose/.h5, in the video's pixels); "
+                                                       "none: extracted with MediaPipe Holistic."),
+    dev: Optional[str] = typer.Option(None, "--dev", metavar="PAIRS", show_default=False, help="A pair folder for validation."),
+    hold_out: float = typer.Option(0.0, "--hold-out", callback=_hold_out, metavar="F",
+                                   help="Keep the last fraction F of every video for validation (OUT/dev-pairs)."),
+    resolution: int = typer.Option(512, "--resolution", min=8, help="Side of the square training frames in pixels."),
+    prompt: str = typer.Option("a person signing, photo", "--prompt", help="The prompt of every training frame."),
+    every: int = typer.Option(1, "--every", min=1, help="Keep every n-th frame of the videos."),
+    frnet_dropout: float = typer.Option(0.5, "--frnet-dropout", min=0.0, max=1.0, metavar="P",
+                                        help="Probability of leaving a pair's FR-Net condition out."),
+    block_size: int = typer.Option(FRNET.block_size, "--block-size", min=3, help="FR-Net thresholding neighbourhood (odd pixels)."),
+    constant: float = typer.Option(FRNET.constant, "--constant", help="FR-Net threshold constant (grey levels)."),
+    kernel: int = typer.Option(FRNET.kernel, "--kernel", min=1, help="FR-Net erosion kernel side in pixels."),
+    gradient_checkpointing: bool = typer.Option(False, "--gradient-checkpointing", help="Recompute activations: less memory, slower."),
+    inference_steps: int = typer.Option(20, "--inference-steps", min=1, help="DDIM steps of validation renders."),
+    max_steps: MaxSteps = 1000,
+    batch_size: BatchSize = 4,
+    learning_rate: LearningRate = 1e-5,
+    warmup_steps: WarmupSteps = 0,
+    lr_schedule: LrSchedule = "constant",
+    checkpoint_every: CheckpointEvery = 500,
+    checkpoints_total_limit: CheckpointsLimit = 3,
+    validate_every: ValidateEvery = 500,
+    resume: Resume = None,
+    seed: Seed = 42,
+    mixed_precision: MixedPrecision = "auto",
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    from dataclasses import asdict
+
+    from signkit.render.diffusion import METADATA, build_pairs, train_diff
+
+    log.configure(quiet, verbose)
+    if block_size % 2 == 0:
+        raise typer.BadParameter(f"{block_size} is even; the neighbourhood needs a centre pixel", param_hint="--block-size")
+    if resolution % 8:
+        raise typer.BadParameter(f"{resolution} is not a multiple of 8", param_hint="--resolution")
+    if dev and hold_out:
+        raise typer.BadParameter("give --dev or --hold-out, not both", param_hint="--hold-out")
+    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
+                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
+    out = Path(output)
+    if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
+        if keypoints or hold_out:
+            raise typer.BadParameter("a pair folder is already built: --keypoints and --hold-out apply to videos")
+        pairs = inputs[0]
+    else:
+        if keypoints and len(keypoints) != len(inputs):
+            raise typer.BadParameter(f"{len(inputs)} videos but {len(keypoints)} --keypoints files", param_hint="--keypoints")
+        frnet = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
+        pairs = str(out / "pairs")
+        splits = [(pairs, (0.0, 1.0 - hold_out))] + ([(str(out / "dev-pairs"), (1.0 - hold_out, 1.0))] if hold_out else [])
+        for folder, span in splits:
+            if resume and (Path(folder) / METADATA).is_file():
+                continue  # the pairs of the run resumed
+            with log.progress("pairs", unit="frames") as advance:
+                summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
+                                      every, span, on_frame=advance)  # fmt: skip
+            log.info(f"{folder}: {summary['pairs']} pairs")
+        if hold_out:
+            dev = str(out / "dev-pairs")
+    options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
+               "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip
+    result = train_diff(pairs, dev, base, config, frnet_dropout=frnet_dropout,
+                        gradient_checkpointing=gradient_checkpointing, inference_steps=inference_steps, options=options)  # fmt: skip
+    best = f", best dev SSIM {result['best']:.4f}" if result["best"] is not None else ""
+    log.info(f"train-diff: {result['step']} steps{best}; renderer in {output}")
