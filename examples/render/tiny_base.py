@@ -8,7 +8,10 @@ GAN term) and its UNet trained to denoise their latents under the prompt (the te
 pretraining SD had, on these frames only). The ControlNet is then trained on top of this base
 with `signkit train-diff`, as it would be on SD1.5.
 
-    python tiny_base.py PAIRS OUT [--vae-steps N] [--unet-steps N]
+    python tiny_base.py OUT --videos V... --keypoints K... [--hold-out F] [--vae-steps N] [--unet-steps N]
+
+The base sees the same training frames as the ControlNet (the first 1 - F of every video at
+64 x 64); the held-out frames stay unseen by both.
 """
 
 from __future__ import annotations
@@ -20,22 +23,26 @@ import torch
 import torch.nn.functional as F
 
 from signkit.render.controlnet import build_base, quiet_libraries
-from signkit.render.diffusion import Base, PairDataset, _collate
+from signkit.render.diffusion import Base, PairDataset, _collate, build_pairs
 from signkit.train import TrainConfig, train
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pairs")
     parser.add_argument("out")
+    parser.add_argument("--videos", nargs="+", required=True)
+    parser.add_argument("--keypoints", nargs="+", required=True)
+    parser.add_argument("--hold-out", type=float, default=0.25)
+    parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--vae-steps", type=int, default=800)
     parser.add_argument("--unet-steps", type=int, default=800)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     out = Path(args.out)
+    build_pairs(args.videos, args.keypoints, out / "frames", args.resolution, span=(0.0, 1.0 - args.hold_out))
     build_base(out, "tiny", seed=args.seed)
     base = Base.load(out)
-    data = PairDataset(args.pairs)
+    data = PairDataset(out / "frames")
     quiet_libraries()
 
     def vae_loss(vae, batch):
