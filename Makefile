@@ -23,3 +23,4 @@ bench:
 	$(PYTHON) benchmarks/evaluate.py
 	$(PYTHON) benchmarks/t2p.py
 	$(PYTHON) benchmarks/hierarchical.py
+	$(PYTHON) benchmarks/render_diffusion.py

@@ -15,7 +15,7 @@ from signkit.commands.manpages import pages
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["info", "convert", "extract", "lift3d", "clean", "lexicon", "train-t2g", "t2g", "train-g2p", "train-t2p", "t2p",
-            "render", "score", "train-bt", "backtranslate"]
+            "render", "frnet", "train-diff", "score", "train-bt", "backtranslate"]
 
 
 def test_man_pages_are_up_to_date():

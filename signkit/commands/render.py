@@ -30,7 +30,9 @@ EXAMPLES = [
     'echo "hello" | signkit t2p | signkit render > hello.mp4',
     'signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4 --size 640x480 --background black',
     'signkit render ../shared/data/asl-lexicon/ase/hello.pose -o hello-frames --to png',
-    'echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio > hello-signer.mp4',
+    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
+    "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 --max-steps 2 "
+    '&& echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio --steps 2 > hello-signer.mp4',
 ]
 
 

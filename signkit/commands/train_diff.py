@@ -46,10 +46,11 @@ from signkit.render.frnet import FRNetConfig
 
 NAME = "train-diff"
 EXAMPLES = [
-    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 "
-    "--keypoints ../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base sd15 -o renderer --resolution 512",
-    "accelerate launch -m signkit train-diff how2sign/pairs --base sd15 -o renderer --mixed-precision bf16 "
-    "--gradient-checkpointing --max-steps 20000",
+    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
+    "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 "
+    "--hold-out 0.25 --max-steps 4 --batch-size 2 --inference-steps 2",
+    "signkit render ../shared/data/videos/autsl_signer0_sample1000.holistic.pose --style diffusion --model renderer "
+    "--steps 2 -o signer.mp4",
 ]
 FRNET = FRNetConfig()
 
@@ -63,7 +64,10 @@ def _hold_out(value: float) -> float:
 def command(
     inputs: list[str] = typer.Argument(..., metavar="VIDEO...", help="Videos or PNG frame folders of signers, or one pair folder."),
     output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The renderer folder to write."),
-    base: str = typer.Option(..., "--base", metavar="DIR", help="A local Stable Diffusion folder (diffusers' layout)."),
+    base: str = typer.Option(..., "--base", metavar="DIR|tiny|sd15",
+                             help="A local Stable Diffusion folder (diffusers' layout); tiny or sd15 (when no such folder "
+                                  "exists): random weights of that size built from configs into OUT/base, to try the "
+                                  "pipeline or time it (its renders mean nothing until a real base is used)."),
     keypoints: Optional[list[str]] = typer.Option(None, "--keypoints", metavar="FILE", show_default=False,
                                                   help="Keypoints of each video in order (.pose/.h5, in the video's pixels); "
                                                        "none: extracted with MediaPipe Holistic."),
@@ -127,6 +131,13 @@ def command(
             log.info(f"{folder}: {summary['pairs']} pairs")
         if hold_out:
             dev = str(out / "dev-pairs")
+    if base in ("tiny", "sd15") and not Path(base).is_dir():  # signkit.render.controlnet.PRESETS
+        from signkit.render.controlnet import build_base
+
+        if not (out / "base" / "model_index.json").is_file():
+            build_base(out / "base", base, seed=seed)
+            log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
+        base = str(out / "base")
     options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
                "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip
     result = train_diff(pairs, dev, base, config, frnet_dropout=frnet_dropout,
