@@ -45,7 +45,7 @@ def main() -> None:
 
     from signkit.io import read_sequences
     from signkit.render.controlnet import build_base, dual_controlnet
-    from signkit.render.diffusion import Base, DiffusionRenderer, PairDataset, RendererConfig, _collate, _training_module, build_pairs
+    from signkit.render.diffusion import Base, DiffusionRenderer, PairDataset, RendererConfig, collate_pairs, training_module, build_pairs
 
     dtype = getattr(torch, options.dtype)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {options.device}, {options.dtype}, "
@@ -55,9 +55,9 @@ def main() -> None:
         base = Base.load(build_base(Path(scratch) / "base", options.preset))
         controlnet = dual_controlnet(base.unet, base.latent_scale)
         data = PairDataset(Path(scratch) / "pairs")
-        module = _training_module(controlnet, base, 0.5).to(options.device)
+        module = training_module(controlnet, base, 0.5).to(options.device)
         optimiser = torch.optim.AdamW(controlnet.parameters(), lr=1e-5)
-        batches = [_collate([data[(i * options.batch_size + j) % len(data)] for j in range(options.batch_size)])
+        batches = [collate_pairs([data[(i * options.batch_size + j) % len(data)] for j in range(options.batch_size)])
                    for i in range(options.train_steps + 2)]  # fmt: skip
         autocast = torch.autocast(options.device, dtype=dtype, enabled=options.dtype != "float32")
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from signkit.render.controlnet import build_base, quiet_libraries
-from signkit.render.diffusion import Base, PairDataset, _collate, build_pairs
+from signkit.render.diffusion import Base, PairDataset, collate_pairs, build_pairs
 from signkit.train import TrainConfig, train
 
 
@@ -55,11 +55,11 @@ def main() -> None:
     vae = base.vae.requires_grad_(True).train()
     train(TrainConfig(output_dir=str(out / "vae-log"), max_steps=args.vae_steps, batch_size=16, learning_rate=1e-3,
                       warmup_steps=50, lr_schedule="cosine", checkpoint_every=0, seed=args.seed, validate_every=0),
-          vae, data, _collate, vae_loss, save=lambda model, folder: model.save_pretrained(out / "vae"))
+          vae, data, collate_pairs, vae_loss, save=lambda model, folder: model.save_pretrained(out / "vae"))
     vae.requires_grad_(False).eval()
     # the scaling factor that gives latents unit variance, as SD's 0.18215 does for its VAE
     with torch.no_grad():
-        latents = torch.cat([vae.encode(_collate([data[i] for i in range(j, min(j + 32, len(data)))])["image"]).latent_dist.mean
+        latents = torch.cat([vae.encode(collate_pairs([data[i] for i in range(j, min(j + 32, len(data)))])["image"]).latent_dist.mean
                              for j in range(0, len(data), 32)])  # fmt: skip
     vae.register_to_config(scaling_factor=float(1 / latents.std()))
     vae.save_pretrained(out / "vae")
@@ -76,7 +76,7 @@ def main() -> None:
     unet = base.unet.requires_grad_(True).train()
     train(TrainConfig(output_dir=str(out / "unet-log"), max_steps=args.unet_steps, batch_size=16, learning_rate=5e-4,
                       warmup_steps=50, lr_schedule="cosine", checkpoint_every=0, seed=args.seed, validate_every=0),
-          unet, data, _collate, unet_loss, save=lambda model, folder: model.save_pretrained(out / "unet"))
+          unet, data, collate_pairs, unet_loss, save=lambda model, folder: model.save_pretrained(out / "unet"))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,8 @@ def command(
 ) -> None:
     from dataclasses import asdict
 
+    from accelerate import PartialState
+
     from signkit.render.diffusion import METADATA, build_pairs, train_diff
 
     log.configure(quiet, verbose)
@@ -122,21 +124,24 @@ def command(
         frnet = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
         pairs = str(out / "pairs")
         splits = [(pairs, (0.0, 1.0 - hold_out))] + ([(str(out / "dev-pairs"), (1.0 - hold_out, 1.0))] if hold_out else [])
+        state = PartialState()  # under accelerate launch: the main process builds, the others then read
         for folder, span in splits:
-            if resume and (Path(folder) / METADATA).is_file():
-                continue  # the pairs of the run resumed
-            with log.progress("pairs", unit="frames") as advance:
-                summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
-                                      every, span, on_frame=advance)  # fmt: skip
-            log.info(f"{folder}: {summary['pairs']} pairs")
+            with state.main_process_first():
+                if (Path(folder) / METADATA).is_file() and (resume or not state.is_main_process):
+                    continue  # the pairs of the run resumed, or just built by the main process
+                with log.progress("pairs", unit="frames") as advance:
+                    summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
+                                          every, span, on_frame=advance)  # fmt: skip
+                log.info(f"{folder}: {summary['pairs']} pairs")
         if hold_out:
             dev = str(out / "dev-pairs")
     if base in ("tiny", "sd15") and not Path(base).is_dir():  # signkit.render.controlnet.PRESETS
         from signkit.render.controlnet import build_base
 
-        if not (out / "base" / "model_index.json").is_file():
-            build_base(out / "base", base, seed=seed)
-            log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
+        with PartialState().main_process_first():
+            if not (out / "base" / "model_index.json").is_file():
+                build_base(out / "base", base, seed=seed)
+                log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
         base = str(out / "base")
     options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
                "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip

@@ -239,7 +239,9 @@ class PairDataset:
                 "condition": condition.transpose(2, 0, 1).astype(np.float32) / 255.0, "text": row["text"]}
 
 
-def _collate(examples: list[dict]) -> dict:
+def collate_pairs(examples: list[dict]) -> dict:
+    """Examples of :class:`PairDataset` to a batch: ``image`` (B, 3, R, R) and ``condition``
+    (B, 6, R, R) float32 tensors, ``text`` a list of B prompts."""
     import torch
 
     return {"image": torch.from_numpy(np.stack([e["image"] for e in examples])),
@@ -281,7 +283,7 @@ class Base:
                        text_encoder=CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", local_files_only=True),
                        tokenizer=CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer", local_files_only=True),
                        scheduler=DDPMScheduler.from_pretrained(folder, subfolder="scheduler", local_files_only=True))  # fmt: skip
-        except (OSError, ValueError, EnvironmentError) as error:
+        except (OSError, ValueError) as error:
             raise SignkitError(f"{folder}: not a readable Stable Diffusion folder ({type(error).__name__}: {error})") from None
         for part in (base.vae, base.unet, base.text_encoder):
             part.requires_grad_(False).eval()
@@ -302,10 +304,11 @@ class Base:
             return self.text_encoder(tokens.to(device))[0]
 
 
-def _training_module(controlnet, base: Base, frnet_dropout: float):
-    """The module the shared loop trains: the ControlNet as its one submodule; the frozen base is
-    kept outside the module's parameters (not optimised, not in checkpoints) and follows the
-    ControlNet's device on the first step."""
+def training_module(controlnet, base: Base, frnet_dropout: float):
+    """The module the shared loop trains: ``module(batch)`` (a :func:`collate_pairs` batch) is the
+    scalar denoising loss of one random timestep per pair. The ControlNet is its one submodule;
+    the frozen base is kept outside the module's parameters (not optimised, not in checkpoints)
+    and follows the ControlNet's device on the first step."""
     import torch
     import torch.nn.functional as F
 
@@ -405,7 +408,7 @@ def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str
         save_controlnet(model.controlnet, Path(folder) / CONTROLNET)
         write_config(Path(folder), KIND, renderer_config, options or {})
 
-    return train(config, _training_module(controlnet, base, frnet_dropout), dataset, _collate,
+    return train(config, training_module(controlnet, base, frnet_dropout), dataset, collate_pairs,
                  lambda model, batch: (model(batch), {}), validate=validate if dev is not None else None,
                  save=save, metric="ssim", greater_is_better=True)  # fmt: skip
 
