@@ -99,7 +99,7 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         span: the part of each video to take, as fractions of its frames: frame n (from 0) of N
             is taken when ``span[0] * N <= n < span[1] * N`` (``(0, 0.75)`` and ``(0.75, 1)``
             split every video into training and held-out frames).
-        on_frame: called with 1 per frame read (progress).
+        on_frame: called with 1 per video frame read (progress).
 
     Returns:
         The summary written to ``signkit_pairs.json``: ``resolution``, ``pairs`` (count),
@@ -109,11 +109,6 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         SignkitError: an unreadable video or pose file, keypoint and video frame counts that
             differ, a folder that already holds pairs, or no frame that shows a signer.
     """
-    from signkit.io import read_sequences
-    from signkit.render.condition import frame_condition, square_frame
-    from signkit.render.frnet import frnet
-    from signkit.video import read_frames, write_png_frames
-
     if len(keypoints) != len(videos):
         raise SignkitError(f"{len(videos)} videos but {len(keypoints)} keypoint files")
     folder = Path(folder)
@@ -123,42 +118,11 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         (folder / part).mkdir(parents=True, exist_ok=True)
     rows, placements, sources = [], [], []
     for video, keypoint_file in zip(videos, keypoints):
-        frames = list(read_frames(Path(video))[0])
-        if on_frame is not None:
-            on_frame(len(frames))
-        if not frames:
-            raise SignkitError(f"{video}: no frames")
-        if keypoint_file is None:
-            from signkit.extract import holistic_of_frames
-
-            pose = holistic_of_frames(frames, str(video))
-        else:
-            sequences = list(read_sequences(keypoint_file))
-            if len(sequences) != 1:
-                raise SignkitError(f"{keypoint_file}: holds {len(sequences)} sequences; give one per video")
-            pose = sequences[0].pose
-        if len(pose.body.data) != len(frames):
-            raise SignkitError(f"{keypoint_file or video}: {len(pose.body.data)} keypoint frames for the "
-                               f"{len(frames)} frames of {video}")  # fmt: skip
-        height, width = frames[0].shape[:2]
-        images, pixels = frame_condition(pose, width, height, resolution, str(keypoint_file or video))
+        made, pixels = _video_pairs(video, keypoint_file, folder, resolution, prompt, frnet_config, every, span, on_frame)
+        rows += made
         placements.append(pixels)
-        stem = Path(video).stem if Path(video).is_file() else Path(video).name
-        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
-        kept = 0
-        for number, (frame, condition) in enumerate(zip(frames, images), start=1):
-            inside = span[0] * len(frames) <= number - 1 < span[1] * len(frames)
-            if not inside or (number - 1) % every or not np.isfinite(pixels[number - 1, 1]).all():
-                continue  # outside the span, skipped, or no neck: no signer to condition on
-            target = square_frame(frame, resolution)
-            name = f"{stem}_{number:06d}.png"
-            for part, image in (("image", target), ("pose", condition), ("frnet", frnet(target, frnet_config))):
-                _write_png(folder / part / name, image)
-            rows.append({"file_name": f"image/{name}", "pose_image": f"pose/{name}", "frnet_image": f"frnet/{name}",
-                         "text": prompt})  # fmt: skip
-            kept += 1
         sources.append({"video": str(video), "keypoints": str(keypoint_file) if keypoint_file else None,
-                        "frames": len(frames), "pairs": kept})  # fmt: skip
+                        "frames": len(pixels), "pairs": len(made)})  # fmt: skip
     if not rows:
         raise SignkitError(f"no frame of {', '.join(videos)} shows a signer (neck and shoulders)")
     placement = Placement.of(np.concatenate(placements), resolution)
@@ -169,6 +133,57 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
     temporary.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     os.replace(temporary, folder / METADATA)  # last: a folder with metadata.jsonl is complete
     return summary
+
+
+def _video_pairs(video: str, keypoint_file: str | None, folder: Path, resolution: int, prompt: str,
+                 frnet_config: FRNetConfig, every: int, span: tuple[float, float], on_frame) -> tuple[list[dict], np.ndarray]:  # fmt: skip
+    """Write one video's pairs; returns their metadata rows and the PT-50 pixels (frames, 50, 2)
+    of the frames taken (NaN rows for the others), for the placement."""
+    from itertools import chain
+
+    from signkit.io import read_sequences
+    from signkit.render.condition import frame_condition, square_frame
+    from signkit.render.frnet import frnet
+    from signkit.video import read_frames
+
+    frames = iter(read_frames(Path(video))[0])
+    first = next(frames, None)
+    if first is None:
+        raise SignkitError(f"{video}: no frames")
+    frames = chain([first], frames)
+    if keypoint_file is None:
+        from signkit.extract import holistic_of_frames
+
+        frames = list(frames)  # read twice: MediaPipe, then the pairs
+        pose = holistic_of_frames(frames, str(video))
+    else:
+        sequences = list(read_sequences(keypoint_file))
+        if len(sequences) != 1:
+            raise SignkitError(f"{keypoint_file}: holds {len(sequences)} sequences; give one per video")
+        pose = sequences[0].pose
+    total = len(pose.body.data)
+    height, width = first.shape[:2]
+    images, pixels = frame_condition(pose, width, height, resolution, str(keypoint_file or video))
+    stem = Path(video).stem if Path(video).is_file() else Path(video).name
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
+    rows, taken, count = [], np.zeros(total, dtype=bool), 0
+    for count, (condition, frame) in enumerate(zip(images, frames), start=1):  # images first: no frame lost
+        if on_frame is not None:
+            on_frame(1)
+        index = count - 1
+        if not (span[0] * total <= index < span[1] * total) or index % every or not np.isfinite(pixels[index, 1]).all():
+            continue  # outside the span, skipped, or no neck: no signer to condition on
+        target = square_frame(frame, resolution)
+        name = f"{stem}_{count:06d}.png"
+        for part, image in (("image", target), ("pose", condition), ("frnet", frnet(target, frnet_config))):
+            _write_png(folder / part / name, image)
+        rows.append({"file_name": f"image/{name}", "pose_image": f"pose/{name}", "frnet_image": f"frnet/{name}",
+                     "text": prompt})  # fmt: skip
+        taken[index] = True
+    count += sum(1 for _ in frames)  # video frames beyond the keypoints
+    if count != total:
+        raise SignkitError(f"{keypoint_file or video}: {total} keypoint frames for the {count} frames of {video}")
+    return rows, np.where(taken[:, None, None], pixels, np.nan)
 
 
 def _write_png(path: Path, image: np.ndarray) -> None:
