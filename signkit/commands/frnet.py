@@ -15,10 +15,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Output, Quiet, Verbose, one_of
-from signkit.render.frnet import FRNetConfig
-
-DEFAULT = FRNetConfig()
+from signkit.commands.options import FRNET_DEFAULTS, FRNetBlockSize, FRNetConstant, FRNetKernel, Output, Quiet, Verbose, one_of
 
 NAME = "frnet"
 EXAMPLES = [
@@ -33,9 +30,9 @@ def command(
     to: Optional[str] = typer.Option(None, "--to", callback=one_of("mp4", "png"), metavar="mp4|png", show_default=False,
                                      help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
                                           "png for a folder or a name without suffix)."),
-    block_size: int = typer.Option(DEFAULT.block_size, "--block-size", min=3, help="Side of the thresholding neighbourhood in pixels (odd)."),
-    constant: float = typer.Option(DEFAULT.constant, "--constant", help="Subtracted from the local mean before thresholding (grey levels)."),
-    kernel: int = typer.Option(DEFAULT.kernel, "--kernel", min=1, help="Side of the square erosion kernel in pixels."),
+    block_size: FRNetBlockSize = FRNET_DEFAULTS.block_size,
+    constant: FRNetConstant = FRNET_DEFAULTS.constant,
+    kernel: FRNetKernel = FRNET_DEFAULTS.kernel,
     fps: Optional[float] = typer.Option(None, "--fps", min=0.1, show_default=False,
                                         help="Frame rate of the output (default: the video's; 25 for PNG frames)."),
     quiet: Quiet = False,
@@ -44,13 +41,11 @@ def command(
     from pathlib import Path
 
     from signkit.io import is_stdio
-    from signkit.render.frnet import frnet_frames
+    from signkit.render.frnet import FRNetConfig, frnet_frames
     from signkit.render.render import PNG, write_frames
     from signkit.video import read_frames
 
     log.configure(quiet, verbose)
-    if block_size % 2 == 0:
-        raise typer.BadParameter(f"{block_size} is even; the neighbourhood needs a centre pixel", param_hint="--block-size")
     if to == PNG and is_stdio(output):
         raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
     frames, video_fps = read_frames(Path(video))

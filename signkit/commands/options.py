@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from signkit.pose import FORMATS
+from signkit.render.frnet import FRNetConfig
 
 Input = Annotated[Optional[str], typer.Argument(metavar="[FILE]", help="Input file; '-' or omitted: standard input.", show_default=False)]
 Output = Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="Output file; '-' or omitted: standard output.", show_default=False)]  # fmt: skip
@@ -117,3 +118,18 @@ def train_config(output: str, max_steps: int, batch_size: int, learning_rate: fl
                        checkpoints_total_limit=checkpoints_total_limit, validate_every=validate_every,
                        resume_from_checkpoint=resume, seed=seed, mixed_precision=mixed_precision,
                        lr_schedule=lr_schedule)  # fmt: skip
+
+
+# FR-Net's parameters, shared by `signkit frnet` and `signkit train-diff`.
+def _odd(value: int) -> int:
+    if value % 2 == 0:
+        raise typer.BadParameter(f"{value} is even; the neighbourhood needs a centre pixel")
+    return value
+
+
+FRNET_DEFAULTS = FRNetConfig()  # the defaults of the three options below
+FRNetBlockSize = Annotated[int, typer.Option("--block-size", min=3, callback=_odd,
+                                             help="FR-Net: side of the thresholding neighbourhood in pixels (odd).")]
+FRNetConstant = Annotated[float, typer.Option("--constant", help="FR-Net: subtracted from the local mean before thresholding (grey levels).")]
+FRNetKernel = Annotated[int, typer.Option("--kernel", min=1, help="FR-Net: side of the square erosion kernel in pixels.")]
+

@@ -30,6 +30,10 @@ from signkit.commands.options import (
     BatchSize,
     CheckpointEvery,
     CheckpointsLimit,
+    FRNET_DEFAULTS,
+    FRNetBlockSize,
+    FRNetConstant,
+    FRNetKernel,
     LearningRate,
     LrSchedule,
     MaxSteps,
@@ -42,7 +46,6 @@ from signkit.commands.options import (
     WarmupSteps,
     train_config,
 )
-from signkit.render.frnet import FRNetConfig
 
 NAME = "train-diff"
 EXAMPLES = [
@@ -52,7 +55,6 @@ EXAMPLES = [
     "signkit render ../shared/data/videos/autsl_signer0_sample1000.holistic.pose --style diffusion --model renderer "
     "--steps 2 -o signer.mp4",
 ]
-FRNET = FRNetConfig()
 
 
 def _hold_out(value: float) -> float:
@@ -79,9 +81,9 @@ def command(
     every: int = typer.Option(1, "--every", min=1, help="Keep every n-th frame of the videos."),
     frnet_dropout: float = typer.Option(0.5, "--frnet-dropout", min=0.0, max=1.0, metavar="P",
                                         help="Probability of leaving a pair's FR-Net condition out."),
-    block_size: int = typer.Option(FRNET.block_size, "--block-size", min=3, help="FR-Net thresholding neighbourhood (odd pixels)."),
-    constant: float = typer.Option(FRNET.constant, "--constant", help="FR-Net threshold constant (grey levels)."),
-    kernel: int = typer.Option(FRNET.kernel, "--kernel", min=1, help="FR-Net erosion kernel side in pixels."),
+    block_size: FRNetBlockSize = FRNET_DEFAULTS.block_size,
+    constant: FRNetConstant = FRNET_DEFAULTS.constant,
+    kernel: FRNetKernel = FRNET_DEFAULTS.kernel,
     gradient_checkpointing: bool = typer.Option(False, "--gradient-checkpointing", help="Recompute activations: less memory, slower."),
     inference_steps: int = typer.Option(20, "--inference-steps", min=1, help="DDIM steps of validation renders."),
     max_steps: MaxSteps = 1000,
@@ -103,10 +105,9 @@ def command(
     from accelerate import PartialState
 
     from signkit.render.diffusion import METADATA, build_pairs, train_diff
+    from signkit.render.frnet import FRNetConfig
 
     log.configure(quiet, verbose)
-    if block_size % 2 == 0:
-        raise typer.BadParameter(f"{block_size} is even; the neighbourhood needs a centre pixel", param_hint="--block-size")
     if resolution % 8:
         raise typer.BadParameter(f"{resolution} is not a multiple of 8", param_hint="--resolution")
     if dev and hold_out:

@@ -491,8 +491,7 @@ class DiffusionRenderer:
     def _latent(self, seed: int):
         import torch
 
-        vae = self.pipeline.vae
-        side = self.config.resolution // (2 ** (len(vae.config.block_out_channels) - 1))
+        side = self.config.resolution // self.config.latent_scale
         generator = torch.Generator("cpu").manual_seed(seed)
         shape = (1, self.pipeline.unet.config.in_channels, side, side)
         return torch.randn(shape, generator=generator, dtype=torch.float32)
