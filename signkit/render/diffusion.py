@@ -548,9 +548,7 @@ class DiffusionRenderer:
         for pose in poses:
             if frnet_mode == "previous":
                 silhouette = blank if previous is None else frnet(previous, frnet_config)
-                previous = self._run([conditioned(pose, silhouette)], prompt, steps, guidance, latent)[0]
-                if on_frame is not None:
-                    on_frame(1)
+                previous = self._flush([conditioned(pose, silhouette)], prompt, steps, guidance, latent, on_frame)[0]
                 yield previous
                 continue
             batch.append(conditioned(pose, blank))
