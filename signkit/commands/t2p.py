@@ -10,6 +10,11 @@ stages: SLUL (--gloss-model, from `signkit train-t2g`) writes the glosses, SLP-M
 from `signkit train-g2p`) signs them from its pose prior database; --from gloss skips the first.
 --join concat lays the lexicon's clips end to end as recorded (no retargeting, no transitions),
 the baseline the stitching improves on. Writes .skels to standard output, or .skels/.pose/.h5 with -o.
+Subtitles (an .srt or .vtt file, or SRT/WebVTT on standard input) become one sequence of the
+whole programme from 0 s: each cue's signing starts on the frame of the cue's start, its speed
+fitted to the cue within 0.75x to 1.5x; signing that cannot fit runs on into the gap (and a cue
+it reaches starts late), each such case named on standard error; the rest pose between cues.
+Malformed cues are named: bad timestamps are errors, overlaps, empty cues and non-UTF-8 text warnings.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ EXAMPLES = [
     'echo "Hello, thank you. My mother is happy today." | signkit t2p -v --lexicon ../shared/data/asl-lexicon -o sentence.pose',
     'echo "HELLO THANK-YOU" | signkit t2p --from gloss --lexicon ../shared/data/asl-lexicon > glosses.skels',
     'head -n 20 ../shared/data/how2sign-text/test.en.txt | signkit t2p --lexicon ../shared/data/asl-lexicon -o how2sign.h5',
+    "printf '1\\n00:00:01,000 --> 00:00:04,000\\nHello, thank you.\\n\\n2\\n00:00:06,500 --> 00:00:09,000\\nMy mother is happy.\\n' "
+    "> talk.srt && signkit t2p talk.srt --lexicon ../shared/data/asl-lexicon -o talk.pose && signkit render talk.pose > talk.mp4",
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels -o t2p-phoenix --d-model 64 --feed-forward 128 "
     "--max-steps 40 --batch-size 5",
     'echo "am tag regen im norden" | signkit t2p --model t2p-phoenix | signkit render > weather.mp4',
@@ -69,9 +76,30 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import decode_text, read_bytes, write_sequences
+    from signkit.io import read_bytes, write_sequences
 
     log.configure(quiet, verbose)
+    read = {}
+
+    def read_lines() -> tuple[list[str], str]:
+        """The input's lines (one a cue for subtitles), read after the options are checked."""
+        content, read["name"] = read_bytes(file, "sentences")
+        lines, read["cues"] = _lines(content, read["name"])
+        return lines, read["name"]
+
+    def write(sequences) -> None:
+        """Write the sequences; for subtitles, one sequence of the programme with each cue's
+        signing at its cue."""
+        if read["cues"] is not None:
+            from pathlib import Path
+
+            from signkit.pose.timeline import timed_sequence
+
+            name = read["name"]
+            stem = Path(name).stem if name != "<stdin>" else "subtitles"
+            sequences = [timed_sequence(sequences, read["cues"], stem, report=lambda line: log.info(f"{name}: {line}"))]
+        write_sequences(sequences, output, target_format)
+
     if pipeline == "hierarchical":
         if model is not None or lexicon:
             raise typer.BadParameter("the hierarchical pipeline takes --gloss-model and --g2p-model, not --model or "
@@ -83,22 +111,18 @@ def command(
                                      param_hint="--gloss-model")  # fmt: skip
         if fps is not None:
             raise typer.BadParameter("the hierarchical pipeline makes the g2p model's frame rate", param_hint="--fps")
-        content, name = read_bytes(file, "sentences")
-        write_sequences(t2p_hierarchical(decode_text(content, name).splitlines(), g2p_model,
-                                         gloss_model=None if source == "gloss" else gloss_model, beam=beam,
-                                         batch_size=batch_size, device=torch_device(device), name=name),
-                        output, target_format)  # fmt: skip
+        lines, name = read_lines()
+        write(t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model, beam=beam,
+                               batch_size=batch_size, device=torch_device(device), name=name))  # fmt: skip
         return
     if gloss_model is not None or g2p_model is not None:
         raise typer.BadParameter("--gloss-model and --g2p-model belong to --pipeline hierarchical", param_hint="--pipeline")
     if model is not None:
         if lexicon:
             raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
-        content, name = read_bytes(file, "sentences")
-        write_sequences(t2p_model(decode_text(content, name).splitlines(), model, source=source, fps=fps,
-                                  max_frames=max_frames, batch_size=batch_size, device=torch_device(device), dtype=dtype,
-                                  name=name),
-                        output, target_format)  # fmt: skip
+        lines, name = read_lines()
+        write(t2p_model(lines, model, source=source, fps=fps, max_frames=max_frames, batch_size=batch_size,
+                        device=torch_device(device), dtype=dtype, name=name))  # fmt: skip
         return
     from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
     from signkit.lexicon.pipeline import t2p
@@ -106,9 +130,7 @@ def command(
     source = source or "text"
     folders = lexicon or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
     lexicons = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
-    content, name = read_bytes(file, "sentences")
-    lines = decode_text(content, name).splitlines()
-
+    lines, name = read_lines()
     with log.progress("t2p", total=len(lines), unit="lines") as advance:
 
         def show(number: int, glosses: list[str]) -> None:
@@ -117,7 +139,18 @@ def command(
 
         sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
                         on_glosses=show, join=join)  # fmt: skip
-        write_sequences(sequences, output, target_format)
+        write(sequences)
+
+
+def _lines(content: bytes, name: str) -> tuple[list[str], list | None]:
+    """The input's lines, and its cues when it is subtitles (SRT or WebVTT: one line per cue)."""
+    from signkit.io import decode_text
+    from signkit.text.subtitles import is_subtitles, read_subtitles
+
+    if not is_subtitles(name, content):
+        return decode_text(content, name).splitlines(), None
+    cues = read_subtitles(content, name, warn=log.info)
+    return [cue.text for cue in cues], cues
 
 
 def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: float | None = None,
