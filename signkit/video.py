@@ -68,7 +68,7 @@ def _checked(frames: Iterable[np.ndarray], where: str) -> Iterator[np.ndarray]:
 
 
 def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fragmented: bool,
-                name: str | None = None) -> int:  # fmt: skip
+                name: str | None = None, audio: str | Path | None = None) -> int:  # fmt: skip
     """Encode frames as an H.264 MP4 (libx264, yuv420p) to an open binary file.
 
     Args:
@@ -86,6 +86,8 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
         The number of frames written.
 
         name: the output's name for messages (default: the file object's name).
+        audio: a video or audio file whose first audio stream is re-encoded as AAC beside the
+            video (``signkit render --overlay``); None, or a file without audio: video only.
 
     Raises:
         SignkitError: no frames, a frame that is not RGB uint8 or differs in shape from the
@@ -102,10 +104,10 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
         raise SignkitError(f"{where}: no frames to write")
     try:
         if fragmented:
-            return _encode(first, frames, file, rate, FRAGMENTED_FLAGS)
+            return _encode(first, frames, file, rate, FRAGMENTED_FLAGS, audio)
         with tempfile.TemporaryDirectory(prefix="signkit-video-") as folder:
             path = Path(folder) / "video.mp4"
-            count = _encode(first, frames, str(path), rate, FASTSTART_FLAGS)
+            count = _encode(first, frames, str(path), rate, FASTSTART_FLAGS, audio)
             with path.open("rb") as encoded:
                 shutil.copyfileobj(encoded, file)
             return count
@@ -115,8 +117,10 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
         raise SignkitError(f"{where}: cannot encode video: {error}") from error
 
 
-def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fraction, movflags: str) -> int:
-    """Mux ``first`` and ``rest`` into ``target`` (a path or file object); the frame count."""
+def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fraction, movflags: str,
+            audio: str | Path | None = None) -> int:  # fmt: skip
+    """Mux ``first`` and ``rest`` (and ``audio``'s sound) into ``target`` (a path or file object);
+    the frame count."""
     import av
     import cv2
 
@@ -124,6 +128,7 @@ def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fractio
     pad = ((0, height % 2), (0, width % 2), (0, 0))
     with av.open(target, mode="w", format="mp4", options={"movflags": movflags}) as container:
         stream = container.add_stream("libx264", rate=rate, options=dict(X264_OPTIONS))
+        sound = _AudioCopy(audio, container) if audio is not None else None
         stream.width, stream.height = width + width % 2, height + height % 2
         stream.pix_fmt = "yuv420p"
         context = stream.codec_context
@@ -140,7 +145,99 @@ def _encode(first: np.ndarray, rest: Iterator[np.ndarray], target, rate: Fractio
             container.mux(stream.encode(video_frame))
             count += 1
         container.mux(stream.encode(None))
+        if sound is not None:
+            sound.finish()
     return count
+
+
+class _AudioCopy:
+    """The first audio stream of a file, decoded and re-encoded as AAC (FFmpeg's native encoder,
+    the source's sample rate and channel layout, 128 kbit/s) into an open MP4 container."""
+
+    def __init__(self, path: str | Path, container):
+        import av
+
+        self.source = av.open(str(path))
+        if not self.source.streams.audio:
+            self.source.close()
+            self.source = None
+            return
+        incoming = self.source.streams.audio[0]
+        rate = incoming.codec_context.sample_rate or 48000
+        self.stream = container.add_stream("aac", rate=rate)
+        self.stream.layout = incoming.codec_context.layout.name if incoming.codec_context.layout else "stereo"
+        self.stream.bit_rate = 128_000
+        self.resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=rate)
+        self.container, self.incoming = container, incoming
+
+    def finish(self) -> None:
+        """Encode all of the source's sound and close it."""
+        if self.source is None:
+            return
+        try:
+            for frame in self.source.decode(self.incoming):
+                frame.pts = None
+                for piece in self.resampler.resample(frame):
+                    self.container.mux(self.stream.encode(piece))
+            for piece in self.resampler.resample(None):
+                self.container.mux(self.stream.encode(piece))
+            self.container.mux(self.stream.encode(None))
+        finally:
+            self.source.close()
+
+
+def picture_in_picture(source: Iterable[np.ndarray], source_fps: float, signer: Iterable[np.ndarray],
+                       signer_fps: float, corner: str = "bottom-right", size: float = 0.3,
+                       margin: float = 0.03) -> Iterator[np.ndarray]:  # fmt: skip
+    """The signer composited into a corner of a programme's frames, as long as the programme.
+
+    Args:
+        source: the programme's RGB uint8 frames (height, width, 3).
+        source_fps: their frames per second.
+        signer: the signer's RGB uint8 frames, at ``signer_fps``; frame n of the programme
+            shows the signer frame of the same time (the last one held after the signing ends).
+        corner: ``top-left``, ``top-right``, ``bottom-left`` or ``bottom-right``.
+        size: the signer's height as a fraction of the programme's height (0-1).
+        margin: the gap to the frame's edges, a fraction of its height.
+
+    Yields:
+        RGB uint8 frames of the programme's size, one per programme frame.
+
+    Raises:
+        SignkitError: an unknown corner, a size outside 0-1, or no signer frames.
+    """
+    import cv2
+
+    if corner not in CORNERS:
+        raise SignkitError(f"unknown corner {corner!r}: {', '.join(CORNERS)}")
+    if not 0 < size <= 1 or not 0 <= margin < 0.5:
+        raise SignkitError(f"overlay size must be 0-1 and margin 0-0.5 of the frame height, got {size} and {margin}")
+    signer = iter(signer)
+    current = next(signer, None)
+    if current is None:
+        raise SignkitError("no signer frames to overlay")
+    shown, placed = 0, None
+    for number, frame in enumerate(source):
+        while (shown + 1) / signer_fps <= number / source_fps:
+            following = next(signer, None)
+            if following is None:
+                break
+            current, shown, placed = following, shown + 1, None
+        if placed is None:
+            height, width = frame.shape[:2]
+            tall = max(2, round(size * height))
+            wide = max(2, round(current.shape[1] * tall / current.shape[0]))
+            placed = cv2.resize(current, (min(wide, width), min(tall, height)), interpolation=cv2.INTER_AREA)
+        gap = round(margin * frame.shape[0])
+        top = gap if corner.startswith("top") else frame.shape[0] - placed.shape[0] - gap
+        left = gap if corner.endswith("left") else frame.shape[1] - placed.shape[1] - gap
+        top, left = max(0, top), max(0, left)
+        out = frame.copy()
+        out[top : top + placed.shape[0], left : left + placed.shape[1]] = placed[: out.shape[0] - top, : out.shape[1] - left]
+        yield out
+
+
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
 def write_png_frames(frames: Iterable[np.ndarray], folder: Path) -> int:

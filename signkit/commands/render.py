@@ -8,8 +8,12 @@ signer stood, frames are denoised in batches of --batch-size from one shared ini
 (--seed) for temporal stability, with --prompt or a named --preset style (studio, news,
 outdoor, cartoon, sketch; default: the training prompt); --frnet previous conditions each frame
 on the FR-Net image of the frame before (frame by frame), none leaves FR-Net out. Several
-sequences play one after another. MP4 goes to standard output (fragmented, for pipes) or to a
-file (-o x.mp4, faststart); PNG frames go to a folder (-o FOLDER or --to png).
+sequences play one after another. --overlay VIDEO composites the signer picture-in-picture onto
+a programme (--corner, --overlay-size, --margin): the output has the programme's length, frame
+rate and sound (AAC), the signer's frame of the same time in the corner (the last one held when
+the signing ends first), as for a `signkit t2p talk.srt` sequence that starts at 0 s. MP4 goes to
+standard output (fragmented, for pipes) or to a file (-o x.mp4, faststart); PNG frames go to a
+folder (-o FOLDER or --to png).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ EXAMPLES = [
     "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
     "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 --max-steps 2 "
     '&& echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio --steps 2 > hello-signer.mp4',
+    "signkit render ../shared/data/asl-lexicon/ase/hello.pose --overlay ../shared/data/videos/signer_test_video.mp4 "
+    "--corner top-left -o programme-with-signer.mp4",
 ]
 
 
@@ -99,6 +105,15 @@ def command(
                               help="Diffusion style: FR-Net condition from the previous generated frame, or none."),
     device: Device = None,
     dtype: Dtype = "float32",
+    overlay: Optional[str] = typer.Option(None, "--overlay", metavar="VIDEO", show_default=False,
+                                          help="Composite the signer picture-in-picture onto this video (its length, "
+                                               "frame rate and sound; H.264 + AAC MP4)."),
+    corner: str = typer.Option("bottom-right", "--corner", callback=one_of("top-left", "top-right", "bottom-left", "bottom-right"),
+                               metavar="CORNER", help="Overlay: top-left, top-right, bottom-left or bottom-right."),
+    overlay_size: float = typer.Option(0.3, "--overlay-size", min=0.05, max=1.0, metavar="F",
+                                       help="Overlay: the signer's height as a fraction of the video's."),
+    margin: float = typer.Option(0.03, "--margin", min=0.0, max=0.45, metavar="F",
+                                 help="Overlay: the gap to the edges as a fraction of the video's height."),
     size: Optional[str] = typer.Option(None, "--size", callback=_size, metavar="WxH", show_default=False,
                                        help="Skeleton style: frame size in pixels (default 512x512; diffusion renders at "
                                             "its model's resolution)."),
@@ -109,7 +124,7 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.io import is_stdio, read_sequences
-    from signkit.render.render import PNG, render
+    from signkit.render.render import PNG, Overlay, render
 
     log.configure(quiet, verbose)
     if to == PNG and is_stdio(output):
@@ -123,20 +138,23 @@ def command(
             raise typer.BadParameter("give --prompt or --preset, not both", param_hint="--preset")
     elif model or base or prompt or preset:
         raise typer.BadParameter("--model, --base, --prompt and --preset are options of --style diffusion", param_hint="--style")
+    if overlay is not None and to == PNG:
+        raise typer.BadParameter("an overlay is written as MP4", param_hint="--to")
+    picture = Overlay(overlay, corner, overlay_size, margin) if overlay is not None else None
     sequences = read_sequences(file, source_format, fps)
     with log.progress("render") as advance:
         if style == "diffusion":
-            count = _render_diffusion(sequences, output, to, advance, model, base, prompt, preset, steps, guidance,
-                                      batch_size, seed, frnet, device, dtype)  # fmt: skip
+            count = _render_diffusion(sequences, output, to, advance, picture, model, base, prompt, preset, steps,
+                                      guidance, batch_size, seed, frnet, device, dtype)  # fmt: skip
         else:
             width, height = size or (512, 512)
             count = render(sequences, output, fmt=to, width=width, height=height, background=background,
-                           on_frame=advance)  # fmt: skip
+                           on_frame=advance, overlay=picture)  # fmt: skip
     log.detail(f"rendered {count} frames")
 
 
-def _render_diffusion(sequences, output, to, advance, model, base, prompt, preset, steps, guidance, batch_size, seed,
-                      frnet, device, dtype) -> int:  # fmt: skip
+def _render_diffusion(sequences, output, to, advance, overlay, model, base, prompt, preset, steps, guidance, batch_size,
+                      seed, frnet, device, dtype) -> int:  # fmt: skip
     import torch
 
     from signkit.commands.options import torch_device
@@ -145,5 +163,5 @@ def _render_diffusion(sequences, output, to, advance, model, base, prompt, prese
 
     renderer = DiffusionRenderer.load(model, base, torch_device(device), getattr(torch, dtype))
     prompt = STYLES[preset] if preset else prompt
-    return render_diffusion(sequences, output, renderer, fmt=to, on_frame=advance, prompt=prompt, steps=steps,
-                            guidance=guidance, batch_size=batch_size, seed=seed, frnet_mode=frnet)  # fmt: skip
+    return render_diffusion(sequences, output, renderer, fmt=to, on_frame=advance, overlay=overlay, prompt=prompt,
+                            steps=steps, guidance=guidance, batch_size=batch_size, seed=seed, frnet_mode=frnet)  # fmt: skip

@@ -8,6 +8,7 @@ import shutil
 import stat
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ def join_sequences(sequences: Iterable[Sequence]) -> Pose:
 
 def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str | None = None,
            width: int = 512, height: int = 512, background: tuple[int, int, int] = (255, 255, 255),
-           on_frame=None) -> int:  # fmt: skip
+           on_frame=None, overlay: Overlay | None = None) -> int:  # fmt: skip
     """Draw sequences as a skeleton signer and write an MP4 or a PNG frame folder.
 
     Args:
@@ -62,6 +63,7 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
         width, height: frame size in pixels (MP4 pads an odd size by one pixel).
         background: RGB background colour.
         on_frame: called with the number of frames drawn since the last call (progress).
+        overlay: composite onto a programme (:func:`write_frames`).
 
     Returns:
         The number of frames written.
@@ -73,11 +75,11 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
 
     pose = join_sequences(sequences)
     frames = draw_skeleton(pose, width=width, height=height, background=background)
-    return write_frames(frames, output, pose.body.fps, fmt=fmt, on_frame=on_frame)
+    return write_frames(frames, output, pose.body.fps, fmt=fmt, on_frame=on_frame, overlay=overlay)
 
 
 def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, renderer, *, fmt: str | None = None,
-                     on_frame=None, **options) -> int:  # fmt: skip
+                     on_frame=None, overlay: Overlay | None = None, **options) -> int:  # fmt: skip
     """Render sequences as a photo-realistic signer with a trained diffusion renderer.
 
     Args:
@@ -87,6 +89,7 @@ def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, r
             resolution, square.
         fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
         on_frame: called with the number of frames made since the last call (progress).
+        overlay: composite onto a programme (:func:`write_frames`).
         options: :meth:`~signkit.render.diffusion.DiffusionRenderer.render_conditions`'s
             ``prompt``, ``steps``, ``guidance``, ``batch_size``, ``seed``, ``frnet_mode``.
 
@@ -98,11 +101,29 @@ def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, r
     """
     pose = join_sequences(sequences)
     frames = renderer.render(pose, on_frame=on_frame, **options)
-    return write_frames(frames, output, pose.body.fps, fmt=fmt)
+    return write_frames(frames, output, pose.body.fps, fmt=fmt, overlay=overlay)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The programme a signer is composited onto (``signkit render --overlay``).
+
+    Attributes:
+        video: the programme's video file; its frame rate and length make the output's, and its
+            first audio stream is kept (re-encoded as AAC).
+        corner: ``top-left``, ``top-right``, ``bottom-left`` or ``bottom-right``.
+        size: the signer's height as a fraction of the programme's.
+        margin: the gap to the edges as a fraction of the programme's height.
+    """
+
+    video: str
+    corner: str = "bottom-right"
+    size: float = 0.3
+    margin: float = 0.03
 
 
 def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: float, *, fmt: str | None = None,
-                 on_frame=None) -> int:  # fmt: skip
+                 on_frame=None, overlay: Overlay | None = None) -> int:  # fmt: skip
     """Write RGB uint8 frames (height, width, 3) as an MP4 or a PNG frame folder, all or nothing.
 
     Args:
@@ -112,23 +133,34 @@ def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: f
         fps: frames per second of the video.
         fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
         on_frame: called with 1 after each frame is taken (progress).
+        overlay: composite the frames picture-in-picture onto a programme (see :class:`Overlay`;
+            H.264 + AAC MP4 as long as the programme, MP4 only).
 
     Returns:
         The number of frames written.
 
     Raises:
-        SignkitError: no frames, a bad frame, PNG to standard output, or a failed write (nothing
-            is left behind).
+        SignkitError: no frames, a bad frame, PNG to standard output or with an overlay, an
+            unreadable programme, or a failed write (nothing is left behind).
     """
-    from signkit.video import write_video
+    from signkit.video import picture_in_picture, read_frames, write_video
 
     if on_frame is not None:
         frames = _counted(frames, on_frame)
     fmt = fmt or video_format(output)
+    audio = None
+    if overlay is not None:
+        if fmt != MP4:
+            raise SignkitError("an overlay is written as MP4 (with the programme's sound), not PNG frames")
+        programme, programme_fps = read_frames(Path(overlay.video))
+        if programme_fps is None:
+            raise SignkitError(f"{overlay.video}: the programme must be a video file with a frame rate")
+        frames = picture_in_picture(programme, programme_fps, frames, fps, overlay.corner, overlay.size, overlay.margin)
+        fps, audio = programme_fps, overlay.video
     if fmt == MP4:
         with output_stream(output, binary=True) as file:
             return write_video(frames, file, fps, fragmented=_streams(output),
-                               name="<stdout>" if is_stdio(output) else str(output))  # fmt: skip
+                               name="<stdout>" if is_stdio(output) else str(output), audio=audio)  # fmt: skip
     if is_stdio(output):
         raise SignkitError("PNG frames go to a folder: give -o FOLDER")  # library callers; the commands check first
     return _write_folder(frames, Path(output))
