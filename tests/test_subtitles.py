@@ -126,3 +126,30 @@ def test_malformed_subtitles_are_named_never_a_crash(data, tmp_path):
     assert "messy.srt:10: cue 3: empty; left out" in stderr
     assert "Traceback" not in stderr
     assert next(read_sequences(tmp_path / "messy.pose")).frames >= 8 * FPS
+
+
+def test_subtitles_recipe_converts_a_folder_in_parallel(data, tmp_path):
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sentences = [line for line in (data / "how2sign-text" / "test.en.txt").read_text().splitlines()
+                 if 3 <= len(line.split()) <= 5][10:16]  # fmt: skip
+    for number, name in enumerate(["cooking", "knitting", "guitar"]):
+        text, _ = _srt(sentences[2 * number : 2 * number + 2])
+        (tmp_path / f"{name}.srt").write_text(text, encoding="utf-8")
+    (tmp_path / "guitar.mp4").symlink_to(data / "videos" / "signer_test_video.mp4")  # a programme beside its subtitles
+    recipe = Path(__file__).resolve().parents[1] / "examples" / "subtitles"
+    result = subprocess.run(["make", "-s", "-j", "2", "-C", str(recipe), f"SRT_DIR={tmp_path}", f"DATA={data}",
+                             f"SIGNKIT={shlex.quote(sys.executable)} -m signkit"], capture_output=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    from signkit.video import read_frames
+
+    for name in ("cooking", "knitting"):
+        pose = next(read_sequences(tmp_path / f"{name}-asl.pose"))
+        frames, fps = read_frames(tmp_path / f"{name}-asl.mp4")
+        frames = list(frames)
+        assert len(frames) == pose.frames and frames[0].shape == (360, 360, 3) and fps == FPS
+    overlaid = list(read_frames(tmp_path / "guitar-asl.mp4")[0])
+    assert len(overlaid) == 58 and overlaid[0].shape == (720, 540, 3)  # the programme's length and size
