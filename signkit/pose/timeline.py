@@ -79,7 +79,6 @@ def align(clips: list[np.ndarray], cues: list, fps: float, slowest: float = 0.75
         window = round(cue.end * fps) - start
         natural = len(clip)
         frames = min(max(window, math.ceil(natural / fastest)), max(1, math.floor(natural / slowest)))
-        frames = max(frames, 1)
         if start > cursor:
             parts.append(np.repeat(clip[:1], start - cursor, axis=0))  # rest until the cue starts
         parts.append(resample(clip, frames) if frames != natural else clip)
