@@ -15,7 +15,17 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import FRNET_DEFAULTS, FRNetBlockSize, FRNetConstant, FRNetKernel, Output, Quiet, Verbose, one_of
+from signkit.commands.options import (
+    FRNET_DEFAULTS,
+    FRNetBlockSize,
+    FRNetConstant,
+    FRNetKernel,
+    Output,
+    Quiet,
+    Verbose,
+    VideoTo,
+    check_video_output,
+)
 
 NAME = "frnet"
 EXAMPLES = [
@@ -27,9 +37,7 @@ EXAMPLES = [
 def command(
     video: str = typer.Argument(..., metavar="VIDEO", help="A video file, or a folder of PNG frames."),
     output: Output = None,
-    to: Optional[str] = typer.Option(None, "--to", callback=one_of("mp4", "png"), metavar="mp4|png", show_default=False,
-                                     help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
-                                          "png for a folder or a name without suffix)."),
+    to: VideoTo = None,
     block_size: FRNetBlockSize = FRNET_DEFAULTS.block_size,
     constant: FRNetConstant = FRNET_DEFAULTS.constant,
     kernel: FRNetKernel = FRNET_DEFAULTS.kernel,
@@ -40,14 +48,12 @@ def command(
 ) -> None:
     from pathlib import Path
 
-    from signkit.io import is_stdio
     from signkit.render.frnet import FRNetConfig, frnet_frames
-    from signkit.render.render import PNG, write_frames
+    from signkit.render.render import write_frames
     from signkit.video import read_frames
 
     log.configure(quiet, verbose)
-    if to == PNG and is_stdio(output):
-        raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
+    check_video_output(to, output)
     frames, video_fps = read_frames(Path(video))
     config = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
     with log.progress("frnet", unit="frames") as advance:

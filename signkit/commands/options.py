@@ -120,6 +120,20 @@ def train_config(output: str, max_steps: int, batch_size: int, learning_rate: fl
                        lr_schedule=lr_schedule)  # fmt: skip
 
 
+# Video output of `signkit render` and `signkit frnet`: an MP4 or a folder of PNG frames.
+VideoTo = Annotated[Optional[str], typer.Option("--to", callback=one_of("mp4", "png"), metavar="mp4|png", show_default=False,
+                                                help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
+                                                     "png for a folder or a name without suffix).")]
+
+
+def check_video_output(to: str | None, output: str | None) -> None:
+    """Refuse PNG frames to standard output as a usage error (exit 2), before any work."""
+    from signkit.io import is_stdio
+
+    if to == "png" and is_stdio(output):
+        raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
+
+
 # FR-Net's parameters, shared by `signkit frnet` and `signkit train-diff`.
 def _odd(value: int) -> int:
     if value % 2 == 0:

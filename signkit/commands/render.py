@@ -23,7 +23,20 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Device, Dtype, Fps, From, Input, Output, Quiet, Seed, Verbose, one_of
+from signkit.commands.options import (
+    Device,
+    Dtype,
+    Fps,
+    From,
+    Input,
+    Output,
+    Quiet,
+    Seed,
+    Verbose,
+    VideoTo,
+    check_video_output,
+    one_of,
+)
 
 from signkit.render.diffusion import STYLES
 
@@ -75,19 +88,11 @@ def _size(value: str | None) -> tuple[int, int] | None:
     return width, height
 
 
-def _to(value: str | None) -> str | None:
-    if value is not None and value not in ("mp4", "png"):
-        raise typer.BadParameter(f"{value!r} is not mp4 or png")
-    return value
-
-
 def command(
     file: Input = None,
     output: Output = None,
     source_format: From = None,
-    to: Optional[str] = typer.Option(None, "--to", callback=_to, metavar="FORMAT", show_default=False,
-                                     help="Output: mp4 or png (default: mp4 for standard output or NAME.mp4, "
-                                          "png for a folder or a name without suffix)."),
+    to: VideoTo = None,
     style: str = typer.Option("skeleton", "--style", callback=one_of("skeleton", "diffusion"), metavar="skeleton|diffusion",
                               help="A skeleton drawing, or a signer rendered by a diffusion renderer (--model)."),
     model: Optional[str] = typer.Option(None, "--model", metavar="DIR", show_default=False,
@@ -123,12 +128,11 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import is_stdio, read_sequences
+    from signkit.io import read_sequences
     from signkit.render.render import PNG, Overlay, render
 
     log.configure(quiet, verbose)
-    if to == PNG and is_stdio(output):
-        raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")
+    check_video_output(to, output)
     if style == "diffusion":
         if model is None:
             raise typer.BadParameter("the diffusion style needs --model DIR (a renderer of signkit train-diff)", param_hint="--model")

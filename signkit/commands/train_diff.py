@@ -136,9 +136,9 @@ def command(
                 log.info(f"{folder}: {summary['pairs']} pairs")
         if hold_out:
             dev = str(out / "dev-pairs")
-    if base in ("tiny", "sd15") and not Path(base).is_dir():  # signkit.render.controlnet.PRESETS
-        from signkit.render.controlnet import build_base
+    from signkit.render.controlnet import PRESETS, build_base
 
+    if base in PRESETS and not Path(base).is_dir():
         with PartialState().main_process_first():
             if not (out / "base" / "model_index.json").is_file():
                 build_base(out / "base", base, seed=seed)
