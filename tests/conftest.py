@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -50,3 +51,11 @@ def assert_error(result, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], stderr
     assert result.stdout == b""
+
+
+def example_script(path: Path):
+    """Import a recipe's script (``examples/NAME/SCRIPT.py``, not a package) as a module."""
+    spec = importlib.util.spec_from_file_location(f"example_{path.parent.name}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from conftest import assert_error, signkit
+from conftest import assert_error, example_script, signkit
 from signkit.errors import SignkitError
 from signkit.io import read_sequences
 from signkit.pose.sequence import person0
 from signkit.pose.timeline import align
 from signkit.text.subtitles import Cue, read_subtitles
+from signkit.video import read_frames
 
 FPS = 25
-
-
-def _stamp(seconds: float) -> str:
-    milliseconds = round(seconds * 1000)
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d},{rest % 1000:03d}"
-
-
-def _srt(sentences: list[str]) -> tuple[str, list[tuple[float, float]]]:
-    """Cues as an instructional video has them: each as long as its words take at 2.5 words a
-    second (at least 1.5 s), the next after a 9.5 s demonstration."""
-    blocks, times, clock = [], [], 1.0
-    for number, sentence in enumerate(sentences, start=1):
-        length = max(1.5, len(sentence.split()) / 2.5)
-        times.append((clock, clock + length))
-        blocks.append(f"{number}\n{_stamp(clock)} --> {_stamp(clock + length)}\n{sentence}\n")
-        clock += length + 9.5
-    return "\n".join(blocks), times
+RECIPE = Path(__file__).resolve().parents[1] / "examples" / "subtitles"
+sample = example_script(RECIPE / "sample.py")
 
 
 def test_srt_of_ten_how2sign_sentences_signs_each_cue_at_its_start(data, tmp_path):
     sentences = [line for line in (data / "how2sign-text" / "test.en.txt").read_text().splitlines()
                  if 3 <= len(line.split()) <= 8][:10]  # fmt: skip
-    text, times = _srt(sentences)
+    text, times = sample.srt(sentences)
     (tmp_path / "talk.srt").write_text(text, encoding="utf-8")
     lexicon = str(data / "asl-lexicon")
     result = signkit("t2p", str(tmp_path / "talk.srt"), "--lexicon", lexicon, "-o", str(tmp_path / "talk.pose"))
@@ -64,8 +53,6 @@ def test_srt_of_ten_how2sign_sentences_signs_each_cue_at_its_start(data, tmp_pat
     # the rendered video has one frame per pose frame
     video = signkit("render", str(tmp_path / "talk.pose"), "--size", "64x64", "-o", str(tmp_path / "talk.mp4"))
     assert video.returncode == 0, video.stderr.decode()
-    from signkit.video import read_frames
-
     assert sum(1 for _ in read_frames(tmp_path / "talk.mp4")[0]) == len(points)
 
 
@@ -129,27 +116,17 @@ def test_malformed_subtitles_are_named_never_a_crash(data, tmp_path):
 
 
 def test_subtitles_recipe_converts_a_folder_in_parallel(data, tmp_path):
-    import shlex
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    sentences = [line for line in (data / "how2sign-text" / "test.en.txt").read_text().splitlines()
-                 if 3 <= len(line.split()) <= 5][10:16]  # fmt: skip
-    for number, name in enumerate(["cooking", "knitting", "guitar"]):
-        text, _ = _srt(sentences[2 * number : 2 * number + 2])
-        (tmp_path / f"{name}.srt").write_text(text, encoding="utf-8")
-    (tmp_path / "guitar.mp4").symlink_to(data / "videos" / "signer_test_video.mp4")  # a programme beside its subtitles
-    recipe = Path(__file__).resolve().parents[1] / "examples" / "subtitles"
-    result = subprocess.run(["make", "-s", "-j", "2", "-C", str(recipe), f"SRT_DIR={tmp_path}", f"DATA={data}",
-                             f"SIGNKIT={shlex.quote(sys.executable)} -m signkit"], capture_output=True, timeout=600)  # fmt: skip
+    """make sample: three SRT files of real How2Sign sentences, the third beside a programme video."""
+    result = subprocess.run(["make", "-s", "-j", "2", "-C", str(RECIPE), "sample", f"OUT={tmp_path}", f"DATA={data}",
+                             f"SIGNKIT={shlex.quote(sys.executable)} -m signkit", f"PYTHON={shlex.quote(sys.executable)}"],
+                            capture_output=True, timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
-    from signkit.video import read_frames
-
-    for name in ("cooking", "knitting"):
-        pose = next(read_sequences(tmp_path / f"{name}-asl.pose"))
-        frames, fps = read_frames(tmp_path / f"{name}-asl.mp4")
+    folder = tmp_path / "sample"
+    assert sorted(p.name for p in folder.glob("*.srt")) == ["programme-1.srt", "programme-2.srt", "programme-3.srt"]
+    for name in ("programme-1", "programme-2"):
+        pose = next(read_sequences(folder / f"{name}-asl.pose"))
+        frames, fps = read_frames(folder / f"{name}-asl.mp4")
         frames = list(frames)
         assert len(frames) == pose.frames and frames[0].shape == (360, 360, 3) and fps == FPS
-    overlaid = list(read_frames(tmp_path / "guitar-asl.mp4")[0])
+    overlaid = list(read_frames(folder / "programme-3-asl.mp4")[0])
     assert len(overlaid) == 58 and overlaid[0].shape == (720, 540, 3)  # the programme's length and size
