@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from signkit.render.controlnet import build_base, quiet_libraries
+from signkit.render.controlnet import build_base
 from signkit.render.diffusion import Base, PairDataset, collate_pairs, build_pairs
 from signkit.train import TrainConfig, train
 
@@ -43,7 +43,6 @@ def main() -> None:
     build_base(out, "tiny", seed=args.seed)
     base = Base.load(out)
     data = PairDataset(out / "frames")
-    quiet_libraries()
 
     def vae_loss(vae, batch):
         posterior = vae.encode(batch["image"]).latent_dist

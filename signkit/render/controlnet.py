@@ -159,6 +159,7 @@ def build_base(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
     Raises:
         SignkitError: an unknown preset.
     """
+    quiet_libraries()  # before the pipeline's import, which warns about its image processors
     from diffusers import AutoencoderKL, DDPMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -191,7 +192,6 @@ def build_base(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
     pipeline = StableDiffusionPipeline(vae=vae, text_encoder=CLIPTextModel(text), tokenizer=tokenizer, unet=unet,
                                        scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                        requires_safety_checker=False)  # fmt: skip
-    quiet_libraries()
     pipeline.save_pretrained(str(folder), safe_serialization=True)
     return Path(folder)
 
