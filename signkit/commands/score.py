@@ -32,7 +32,6 @@ EXAMPLES = [
     "signkit score ssim dev.mp4 -i dev.mp4 -b",
     "signkit score dtw-mje ../shared/data/phoenix14t/sample/dev.skels -i ../shared/data/phoenix14t/sample/test.skels  # five other sentences: a floor",
     "signkit score wer ../shared/data/phoenix14t/sample/dev.gloss -i ../shared/data/phoenix14t/sample/test.gloss -b",
-    "signkit render ../shared/data/asl-lexicon/ase/hello.pose -o hello.mp4 && signkit score fid ../shared/data/videos/signer_test_video.mp4 -i hello.mp4 -b",
 ]
 
 
