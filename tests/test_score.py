@@ -204,9 +204,31 @@ def test_video_measures_are_exact_on_themselves_and_grow_with_noise(frame_sets):
     assert hand_ssim(real, real).score == pytest.approx(1.0)
     assert hand_ssim(noisier, real).score < hand_ssim(noisy, real).score < 0.99
     assert hand_pose(real, real).score == pytest.approx(0.0)
-    # (each FID takes ~20 s here: scipy's sqrtm of 2048 x 2048 covariances)
-    assert fid(real, real).score == pytest.approx(0.0, abs=1e-3)
+    # the Inception network once (~20 s here: scipy's sqrtm of 2048 x 2048 covariances) ...
     assert fid(noisier, real).score > 10.0
+
+
+def test_fid_with_a_feature_network_of_ones_own(frame_sets, tmp_path):
+    """--inception: any TorchScript network of images to features; 16 features keep it quick."""
+    import torch
+
+    from signkit.errors import SignkitError
+    from signkit.score import fid
+
+    torch.manual_seed(0)
+    network = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 5, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+                                  torch.nn.Flatten()).eval()  # fmt: skip
+    torch.jit.script(network).save(str(tmp_path / "features.pt"))
+    real, noisy, noisier = frame_sets["real"], frame_sets["noisy"], frame_sets["noisier"]
+
+    def score(produced):
+        return fid(produced, real, inception=tmp_path / "features.pt").score
+
+    assert score(real) == pytest.approx(0.0, abs=1e-6)
+    assert score(noisier) > score(noisy) > 0
+    (tmp_path / "broken.pt").write_bytes(b"not a network")
+    with pytest.raises(SignkitError, match="broken.pt: cannot load the Inception network"):
+        fid(noisy, real, inception=tmp_path / "broken.pt")
 
 
 def test_video_measures_report_bad_input(data, frame_sets):
