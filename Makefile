@@ -15,7 +15,7 @@ test:
 	$(PYTHON) -m pytest -q
 
 man:
-	$(PYTHON) -m signkit.commands.manpages man
+	$(PYTHON) -m signkit.manpages man
 
 bench:
 	$(PYTHON) benchmarks/main_job.py

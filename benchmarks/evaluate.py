@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signkit.score import dtw_cost
+from signkit.evaluate.scores import dtw_cost
 
 
 def pure_python_dtw(reference: np.ndarray, hypothesis: np.ndarray) -> float:
@@ -56,8 +56,8 @@ def backtranslation() -> None:
     """Greedy back-translation speed of a default-size model on the PHOENIX14T sample."""
     import torch
 
-    from signkit import backtranslation as bt
-    from signkit.io import read_sequences
+    from signkit.evaluate import backtranslation as bt
+    from signkit.pose.io import read_sequences
 
     data = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "phoenix14t" / "sample"
     if not data.is_dir():

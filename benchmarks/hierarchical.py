@@ -42,8 +42,8 @@ def main() -> None:
 
     from signkit.gloss import slul
     from signkit.moe import model as moe
-    from signkit.moe.database import read_sentences
-    from signkit.pose.clean import read_texts
+    from signkit.lexicons.corpus import read_sentences
+    from signkit.text.annotations import read_texts
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     with tempfile.TemporaryDirectory() as scratch:

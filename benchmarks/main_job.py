@@ -36,8 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"benchmarks need the real data at {DATA}")
-    from signkit.io import read_sequences
-    from signkit.render.render import render
+    from signkit.pose.io import read_sequences
+    from signkit.renderer.render import render
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

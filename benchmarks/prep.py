@@ -56,7 +56,7 @@ def mediapipe_alone(videos: list[Path]) -> tuple[int, float]:
 
 
 def phoenix_sample():
-    from signkit.io import read_sequences
+    from signkit.pose.io import read_sequences
 
     sample = []
     for split in ("train", "dev", "test"):
@@ -67,9 +67,9 @@ def phoenix_sample():
 def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"benchmarks need the real data at {DATA}")
-    from signkit.extract import extract_many
-    from signkit.pose.clean import CleanReport, clean
-    from signkit.pose.lift import lift, mpjpe
+    from signkit.prep.extract import extract_many
+    from signkit.prep.clean import CleanReport, clean
+    from signkit.prep.lift import lift, mpjpe
     from signkit.pose.sequence import make_pose, person0
 
     videos = [DATA / "videos" / name for name in VIDEOS]

@@ -43,9 +43,9 @@ def main() -> None:
     import torch
     from pose_format import Pose
 
-    from signkit.io import read_sequences
-    from signkit.render.controlnet import build_base, dual_controlnet
-    from signkit.render.diffusion import Base, DiffusionRenderer, PairDataset, RendererConfig, collate_pairs, training_module, build_pairs
+    from signkit.pose.io import read_sequences
+    from signkit.renderer.controlnet import build_base, dual_controlnet
+    from signkit.renderer.diffusion import Base, DiffusionRenderer, PairDataset, RendererConfig, collate_pairs, training_module, build_pairs
 
     dtype = getattr(torch, options.dtype)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {options.device}, {options.dtype}, "

@@ -1,4 +1,4 @@
-"""Benchmark of the text-to-pose transformer (signkit.t2p); prints its figures.
+"""Benchmark of the text-to-pose transformer (signkit.transformer); prints its figures.
 
     python benchmarks/t2p.py [--steps 20] [--frames 300]
 
@@ -32,9 +32,9 @@ from pathlib import Path
 
 import torch
 
-from signkit.io import read_sequences
-from signkit.t2p import model as t2p
-from signkit.t2p.data import Vocabulary, collate, examples
+from signkit.pose.io import read_sequences
+from signkit.transformer import model as t2p
+from signkit.transformer.data import Vocabulary, collate, examples
 
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "phoenix14t" / "sample"
 SIZES = {"base": dict(d_model=512, heads=4, feed_forward=2048), "small": dict(d_model=128, heads=4, feed_forward=512)}

@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from conftest import signkit
-from signkit.io import read_sequences, write_sequences
-from signkit.pose.clean import CleanReport, clean, repair, repair_pt50
+from signkit.pose.io import read_sequences, write_sequences
+from signkit.prep.clean import CleanReport, clean, repair, repair_pt50
 from signkit.pose.sequence import make_pose, person0
 
 

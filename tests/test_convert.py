@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.convert import normalise_pt50, to_pt50
 from signkit.pose.layouts import OPENPOSE_137, PT50, header_for, layout_of
 from signkit.pose.sequence import make_pose, person0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from signkit.commands.manpages import pages
+from signkit.manpages import pages
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["info", "convert", "extract", "lift3d", "clean", "lexicon", "train-t2g", "t2g", "train-g2p", "train-t2p", "t2p",

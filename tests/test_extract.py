@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import signkit
-from signkit.extract import extract_openpose, shard
-from signkit.io import read_sequences
+from signkit.prep.extract import extract_openpose, shard
+from signkit.pose.io import read_sequences
 from signkit.pose.convert import to_pt50
 from signkit.pose.layouts import component_slice
 from signkit.pose.sequence import person0

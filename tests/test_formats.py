@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from signkit.errors import SignkitError
-from signkit.io import read_sequences, write_sequences
+from signkit.pose.io import read_sequences, write_sequences
 from signkit.pose import formats
 from signkit.pose.layouts import PT50, layout_of, pt50_header
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import assert_error, signkit
 from signkit.errors import SignkitError
-from signkit.render.frnet import FRNetConfig, frnet
+from signkit.renderer.frnet import FRNetConfig, frnet
 from signkit.video import read_frames
 
 

@@ -25,7 +25,7 @@ def dgs():
 
 @pytest.fixture(scope="module")
 def sentences(dgs):
-    from signkit.moe.database import read_sentences
+    from signkit.lexicons.corpus import read_sentences
 
     return read_sentences([dgs / "train"])
 
@@ -48,7 +48,7 @@ def trained(dgs, tmp_path_factory):
 
 
 def test_gloss_lemmas_drop_dgs_corpus_suffixes():
-    from signkit.lexicon.lexicon import gloss_lemma
+    from signkit.lexicons.lexicon import gloss_lemma
 
     cases = {"ICH1*": "ICH", "JULI1A": "JULI", "$NUM-EINER1A:1d*": "$NUM-EINER", "$GEST-OFF^": "$GEST-OFF",
              "KOMMEN1^*": "KOMMEN", "WARUM10A*": "WARUM", "THANK-YOU": "THANK-YOU", "regen": "REGEN", "A": "A"}
@@ -82,7 +82,7 @@ def test_lexicon_command_cuts_one_clip_per_gloss(dgs, sentences, tmp_path):
     first = sentences[0].spans[0]
     info = json.loads(signkit("info", "--json", str(tmp_path / "db" / rows[0]["path"])).stdout)
     assert info["frames"] == first[1] - first[0] and info["layouts"] == ["pt50"]
-    from signkit.lexicon.lexicon import Lexicon
+    from signkit.lexicons.lexicon import Lexicon
 
     lexicon = Lexicon.read([tmp_path / "db"], signed_language="gsg")
     assert lexicon.find("ICH2").gloss.startswith("ICH")  # another variant of the lemma
@@ -127,7 +127,7 @@ def test_bad_sentences_are_named(dgs, tmp_path):
 
 
 def test_experts_retrieve_by_their_rules(database):
-    from signkit.lexicon.lexicon import gloss_lemma
+    from signkit.lexicons.lexicon import gloss_lemma
     from signkit.moe.model import EXPERTS
 
     exact, lemma, semantic, spelled = database.candidates("ICH1", 4)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import example_script, signkit
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.layouts import PT50_LSHOULDER, PT50_LWRIST, PT50_NECK, PT50_RSHOULDER, PT50_RWRIST
 from signkit.pose.sequence import person0
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import signkit
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.layouts import pt50_header
-from signkit.pose.lift import _correct_flips, lift, mpjpe, pt50_skeleton, solve
+from signkit.prep.lift import _correct_flips, lift, mpjpe, pt50_skeleton, solve
 from signkit.pose.sequence import make_pose, person0
 
 pytest.importorskip("torch")

@@ -11,8 +11,8 @@ import sys
 import numpy as np
 
 from conftest import assert_error, signkit
-from signkit.io import read_sequences, write_sequences
-from signkit.lexicon.stitch import prepare_clip
+from signkit.pose.io import read_sequences, write_sequences
+from signkit.lexicons.stitch import prepare_clip
 
 FRAME = " ".join(["0.1"] * 150 + ["0.0"])
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import assert_error, signkit
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.sequence import make_pose, person0
-from signkit.score import dtw, dtw_cost, dtw_mje
+from signkit.evaluate.scores import dtw, dtw_cost, dtw_mje
 
 
 def _translations(data, split="dev"):
@@ -196,7 +196,7 @@ def frame_sets(data, tmp_path):
 
 
 def test_video_measures_are_exact_on_themselves_and_grow_with_noise(frame_sets):
-    from signkit.score import fid, hand_pose, hand_ssim, ssim
+    from signkit.evaluate.scores import fid, hand_pose, hand_ssim, ssim
 
     real, noisy, noisier = frame_sets["real"], frame_sets["noisy"], frame_sets["noisier"]
     assert ssim(real, real).score == pytest.approx(1.0)
@@ -213,7 +213,7 @@ def test_fid_with_a_feature_network_of_ones_own(frame_sets, tmp_path):
     import torch
 
     from signkit.errors import SignkitError
-    from signkit.score import fid
+    from signkit.evaluate.scores import fid
 
     torch.manual_seed(0)
     network = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 5, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),

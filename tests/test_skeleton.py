@@ -10,7 +10,7 @@ from signkit.errors import SignkitError
 from signkit.pose.layouts import (BODY8_COLORS, HAND_COLORS, PT50_LEFT_HAND, PT50_LSHOULDER,
                                   PT50_RIGHT_HAND, PT50_RSHOULDER, holistic_header, pt50_header)  # fmt: skip
 from signkit.pose.sequence import make_pose
-from signkit.render.skeleton import MARGIN, draw_skeleton, skeleton_pixels
+from signkit.renderer.skeleton import MARGIN, draw_skeleton, skeleton_pixels
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SKELS = DATA / "phoenix14t" / "sample" / "dev.skels"

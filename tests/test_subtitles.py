@@ -12,9 +12,9 @@ import pytest
 
 from conftest import assert_error, example_script, signkit
 from signkit.errors import SignkitError
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.sequence import person0
-from signkit.pose.timeline import align
+from signkit.pipelines.timeline import align
 from signkit.text.subtitles import Cue, read_subtitles
 from signkit.video import read_frames
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from conftest import signkit
-from signkit.io import read_sequences
+from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
 
 MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
@@ -40,8 +40,8 @@ def test_sentence_with_lexicon_signs_and_fingerspells_only_what_is_missing(data)
     result = signkit("t2p", "-v", "--lexicon", lexicon, input=sentence)
     assert result.returncode == 0, result.stderr
     assert _glosses(result.stderr) == [["HELLO", "THANK-YOU", "MY", "MOTHER", "HAPPY", "TODAY"]]
-    from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
-    from signkit.lexicon.pipeline import Signer
+    from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
+    from signkit.lexicons.pipeline import Signer
 
     plan = Signer(Lexicon.read([data / "asl-lexicon", builtin_lexicon_path()])).plan(
         ["HELLO", "THANK-YOU", "MY", "MOTHER", "HAPPY", "TODAY"], "test")

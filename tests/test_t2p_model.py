@@ -1,4 +1,4 @@
-"""The text-to-pose transformer (signkit.t2p): every SignDiff switch does what it claims, decoding
+"""The text-to-pose transformer (signkit.transformer): every SignDiff switch does what it claims, decoding
 with cached keys and values equals teacher forcing, and a model folder round-trips."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from signkit.t2p import model as t2p  # noqa: E402
-from signkit.t2p.data import Example, Vocabulary, collate, tokenize  # noqa: E402
+from signkit.transformer import model as t2p  # noqa: E402
+from signkit.transformer.data import Example, Vocabulary, collate, tokenize  # noqa: E402
 
 VALUES = 6
 
@@ -156,7 +156,7 @@ def test_vocabulary_and_unknown_words():
 
 
 def test_model_folder_round_trip(tmp_path, data):
-    from signkit.io import read_sequences
+    from signkit.pose.io import read_sequences
 
     sequences = list(read_sequences(data / "phoenix14t" / "sample" / "train.skels"))
     vocabulary = Vocabulary.build([s.text for s in sequences], "text")

@@ -12,7 +12,7 @@ import pytest
 from signkit.errors import SignkitError
 from signkit.pose.layouts import pt50_header
 from signkit.pose.sequence import make_pose
-from signkit.render.skeleton import draw_skeleton
+from signkit.renderer.skeleton import draw_skeleton
 from signkit.video import read_frames, write_png_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]

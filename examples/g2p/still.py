@@ -13,8 +13,8 @@ import sys
 
 import numpy as np
 
-from signkit.io import read_sequences, write_sequences
-from signkit.moe.database import read_sentences
+from signkit.pose.io import read_sequences, write_sequences
+from signkit.lexicons.corpus import read_sentences
 from signkit.moe.model import as_sequence
 
 

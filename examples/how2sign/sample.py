@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signkit.extract import extract_video
+from signkit.prep.extract import extract_video
 from signkit.pose.layouts import component_slice
 from signkit.pose.sequence import person0
 

@@ -1,7 +1,7 @@
 """A tiny Stable Diffusion base fitted to a pair folder's frames, for CPU runs of the recipe.
 
 Stable Diffusion 1.5 cannot train or render on a laptop CPU, and nothing is downloaded, so the
-CPU recipe stands a tiny base in for it: `signkit.render.controlnet.build_base("tiny")` from
+CPU recipe stands a tiny base in for it: `signkit.renderer.controlnet.build_base("tiny")` from
 configs, then, on the shared training loop, its VAE fitted to the training frames (L1 + MSE
 reconstruction, KL weight 1e-6, as latent-diffusion autoencoders are trained without their
 GAN term) and its UNet trained to denoise their latents under the prompt (the text-to-image
@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from signkit.render.controlnet import build_base
-from signkit.render.diffusion import Base, PairDataset, collate_pairs, build_pairs
+from signkit.renderer.controlnet import build_base
+from signkit.renderer.diffusion import Base, PairDataset, collate_pairs, build_pairs
 from signkit.train import TrainConfig, train
 
 

@@ -37,8 +37,8 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit import backtranslation as bt
-    from signkit.io import output_stream, read_sequences
+    from signkit.evaluate import backtranslation as bt
+    from signkit.pose.io import output_stream, read_sequences
 
     log.configure(quiet, verbose)
     device = torch_device(device)

@@ -47,8 +47,9 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.io import write_sequences
-    from signkit.pose.clean import CleanReport, clean, read_texts
+    from signkit.pose.io import write_sequences
+    from signkit.prep.clean import CleanReport, clean
+    from signkit.text.annotations import read_texts
 
     log.configure(quiet, verbose)
     joined = read_texts(texts) if texts else None

@@ -34,7 +34,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import read_sequences, write_sequences
+    from signkit.pose.io import read_sequences, write_sequences
     from signkit.pose.convert import convert
 
     log.configure(quiet, verbose)

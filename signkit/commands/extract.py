@@ -54,8 +54,8 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.extract import OPENPOSE, extract_many, openpose_clips, shard
-    from signkit.io import is_stdio, write_sequences
+    from signkit.prep.extract import OPENPOSE, extract_many, openpose_clips, shard
+    from signkit.pose.io import is_stdio, write_sequences
 
     log.configure(quiet, verbose)
     if source == OPENPOSE:

@@ -48,8 +48,8 @@ def command(
 ) -> None:
     from pathlib import Path
 
-    from signkit.render.frnet import FRNetConfig, frnet_frames
-    from signkit.render.render import write_frames
+    from signkit.renderer.frnet import FRNetConfig, frnet_frames
+    from signkit.renderer.render import write_frames
     from signkit.video import read_frames
 
     log.configure(quiet, verbose)

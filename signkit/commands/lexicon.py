@@ -32,7 +32,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.moe.database import build_database, read_sentences
+    from signkit.lexicons.corpus import build_database, read_sentences
 
     log.configure(quiet, verbose)
     found = read_sentences(sentences)

@@ -60,8 +60,8 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.io import write_sequences
-    from signkit.pose.lift import lift
+    from signkit.pose.io import write_sequences
+    from signkit.prep.lift import lift
 
     log.configure(quiet, verbose)
     device = torch_device(device)

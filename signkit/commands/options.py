@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from signkit.pose import FORMATS
-from signkit.render.frnet import FRNetConfig
+from signkit.renderer.frnet import FRNetConfig
 
 Input = Annotated[Optional[str], typer.Argument(metavar="[FILE]", help="Input file; '-' or omitted: standard input.", show_default=False)]
 Output = Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="Output file; '-' or omitted: standard output.", show_default=False)]  # fmt: skip
@@ -78,7 +78,7 @@ def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, fai
     appended to ``failures``, and the next file read."""
     from signkit import log
     from signkit.errors import SignkitError
-    from signkit.io import read_sequences
+    from signkit.pose.io import read_sequences
 
     for file in files or ["-"]:
         try:
@@ -128,7 +128,7 @@ VideoTo = Annotated[Optional[str], typer.Option("--to", callback=one_of("mp4", "
 
 def check_video_output(to: str | None, output: str | None) -> None:
     """Refuse PNG frames to standard output as a usage error (exit 2), before any work."""
-    from signkit.io import is_stdio
+    from signkit.pose.io import is_stdio
 
     if to == "png" and is_stdio(output):
         raise typer.BadParameter("PNG frames go to a folder: add -o FOLDER", param_hint="--to")

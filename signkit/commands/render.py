@@ -38,7 +38,7 @@ from signkit.commands.options import (
     one_of,
 )
 
-from signkit.render.diffusion import STYLES
+from signkit.renderer.diffusion import STYLES
 
 PRESETS = tuple(STYLES)
 
@@ -128,8 +128,8 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import read_sequences
-    from signkit.render.render import PNG, Overlay, render
+    from signkit.pose.io import read_sequences
+    from signkit.renderer.render import PNG, Overlay, render
 
     log.configure(quiet, verbose)
     check_video_output(to, output)
@@ -162,8 +162,8 @@ def _render_diffusion(sequences, output, to, advance, overlay, model, base, prom
     import torch
 
     from signkit.commands.options import torch_device
-    from signkit.render.diffusion import DiffusionRenderer
-    from signkit.render.render import render_diffusion
+    from signkit.renderer.diffusion import DiffusionRenderer
+    from signkit.renderer.render import render_diffusion
 
     renderer = DiffusionRenderer.load(model, base, torch_device(device), getattr(torch, dtype))
     prompt = STYLES[preset] if preset else prompt

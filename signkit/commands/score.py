@@ -36,7 +36,7 @@ EXAMPLES = [
 
 
 def _metric(value: str) -> str:
-    from signkit.score import METRICS
+    from signkit.evaluate.scores import METRICS
 
     if value not in METRICS:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(METRICS)}")
@@ -56,7 +56,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit import score
+    from signkit.evaluate import scores as score
     from signkit.errors import SignkitError
 
     log.configure(quiet, verbose)
@@ -74,7 +74,7 @@ def command(
         if metric == "fid":
             options = {"inception": inception, "device": torch_device(device)}
     else:
-        from signkit.io import read_sequences
+        from signkit.pose.io import read_sequences
 
         produced = list(read_sequences(hypotheses, source_format))
         real, options = list(read_sequences(references[0], source_format)), {}
@@ -86,7 +86,7 @@ def command(
 
 
 def _lines(path: str) -> list[str]:
-    from signkit.io import decode_text, read_bytes
+    from signkit.pose.io import decode_text, read_bytes
 
     content, name = read_bytes(path, "sentences")
     return decode_text(content, name).splitlines()

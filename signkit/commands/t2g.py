@@ -36,7 +36,7 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.gloss import slul
-    from signkit.io import decode_text, output_stream, read_bytes
+    from signkit.pose.io import decode_text, output_stream, read_bytes
 
     log.configure(quiet, verbose)
     device = torch_device(device)

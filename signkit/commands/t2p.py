@@ -76,7 +76,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.io import read_bytes, write_sequences
+    from signkit.pose.io import read_bytes, write_sequences
 
     log.configure(quiet, verbose)
     read = {}
@@ -93,7 +93,7 @@ def command(
         if read["cues"] is not None:
             from pathlib import Path
 
-            from signkit.pose.timeline import timed_sequence
+            from signkit.pipelines.timeline import timed_sequence
 
             name = read["name"]
             stem = Path(name).stem if name != "<stdin>" else "subtitles"
@@ -124,8 +124,8 @@ def command(
         write(t2p_model(lines, model, source=source, fps=fps, max_frames=max_frames, batch_size=batch_size,
                         device=torch_device(device), dtype=dtype, name=name))  # fmt: skip
         return
-    from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
-    from signkit.lexicon.pipeline import t2p
+    from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
+    from signkit.lexicons.pipeline import t2p
 
     source = source or "text"
     folders = lexicon or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
@@ -144,7 +144,7 @@ def command(
 
 def _lines(content: bytes, name: str) -> tuple[list[str], list | None]:
     """The input's lines, and its cues when it is subtitles (SRT or WebVTT: one line per cue)."""
-    from signkit.io import decode_text
+    from signkit.pose.io import decode_text
     from signkit.text.subtitles import is_subtitles, read_subtitles
 
     if not is_subtitles(name, content):
@@ -156,13 +156,13 @@ def _lines(content: bytes, name: str) -> tuple[list[str], list | None]:
 def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: float | None = None,
               max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
               name: str = "<stdin>") -> list:  # fmt: skip
-    """Lines to sequences with a model folder from train-t2p (see :func:`signkit.t2p.model.produce`).
+    """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
 
     Raises:
         SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
     """
     from signkit.errors import SignkitError
-    from signkit.t2p import model as t2p
+    from signkit.transformer import model as t2p
 
     network, vocabulary, model_source, header = t2p.load(folder, device)
     if source is not None and source != model_source:

@@ -75,10 +75,11 @@ def command(
     import numpy as np
     import torch
 
-    from signkit import backtranslation as bt
+    from signkit.evaluate import backtranslation as bt
     from signkit.errors import SignkitError
-    from signkit.io import read_sequences
-    from signkit.score import bleu
+    from signkit.pose.io import read_sequences
+    from signkit.pose.sequence import frames_of
+    from signkit.evaluate.scores import bleu
     from signkit.train import train
 
     log.configure(quiet, verbose)
@@ -94,7 +95,7 @@ def command(
     glosses = None
     if with_glosses:
         glosses = {g: i + 1 for i, g in enumerate(sorted({g for s in sequences for g in s.gloss.split()}))}
-    values = bt.frames_of(sequences[0]).shape[1]
+    values = frames_of(sequences[0]).shape[1]
     train_examples = bt.examples(sequences, tokenizer, glosses, values)
     longest = max(len(e.frames) for e in train_examples)
     model_config = bt.BackTranslationConfig(

@@ -104,8 +104,8 @@ def command(
 
     from accelerate import PartialState
 
-    from signkit.render.diffusion import METADATA, build_pairs, train_diff
-    from signkit.render.frnet import FRNetConfig
+    from signkit.renderer.diffusion import METADATA, build_pairs, train_diff
+    from signkit.renderer.frnet import FRNetConfig
 
     log.configure(quiet, verbose)
     if resolution % 8:
@@ -136,7 +136,7 @@ def command(
                 log.info(f"{folder}: {summary['pairs']} pairs")
         if hold_out:
             dev = str(out / "dev-pairs")
-    from signkit.render.controlnet import PRESETS, build_base
+    from signkit.renderer.controlnet import PRESETS, build_base
 
     if base in PRESETS and not Path(base).is_dir():
         with PartialState().main_process_first():

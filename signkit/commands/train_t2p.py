@@ -82,8 +82,8 @@ def command(
 ) -> None:
     from dataclasses import asdict
 
-    from signkit.t2p.model import T2PConfig
-    from signkit.t2p.train import train_t2p
+    from signkit.transformer.model import T2PConfig
+    from signkit.transformer.train import train_t2p
 
     log.configure(quiet, verbose)
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,

@@ -119,7 +119,7 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     Raises:
         SignkitError: an unreadable file, other columns, or a row without glosses or sentence.
     """
-    from signkit.pose.clean import read_texts
+    from signkit.text.annotations import read_texts
 
     pairs = []
     for name, (text, gloss) in read_texts(Path(path)).items():
@@ -346,7 +346,7 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
 
     import torch
 
-    from signkit.score import bleu
+    from signkit.evaluate.scores import bleu
     from signkit.train import train
 
     pairs = [pair for file in files for pair in read_pairs(file)]

@@ -38,7 +38,7 @@ averaged over frames and points: reconstruction, velocity, smoothing (accelerati
 fidelity (hand shapes relative to their wrists) and timing.
 
 A model folder holds ``config.json`` (:class:`MoEConfig`), ``model.safetensors`` and
-``lexicon/``, the pose prior database it retrieves from (:mod:`signkit.moe.database`).
+``lexicon/``, the pose prior database it retrieves from (:mod:`signkit.lexicons.corpus`).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from pathlib import Path
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.lexicon.lexicon import gloss_lemma
-from signkit.lexicon.stitch import join, resample
+from signkit.lexicons.lexicon import gloss_lemma
+from signkit.pose.motion import join, resample, smoothstep
 from signkit.modelfolder import model_folder, write_config
 from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
 
@@ -197,7 +197,7 @@ class Database:
 
     @classmethod
     def from_sentences(cls, sentences, encoder: Encoder, signed_language: str = "gsg") -> Database:
-        """The clips of segmented sentences (:mod:`signkit.moe.database`), each knowing its sentence."""
+        """The clips of segmented sentences (:mod:`signkit.lexicons.corpus`), each knowing its sentence."""
         clips = [(gloss, s.points[a:b], s.name) for s in sentences for gloss, (a, b) in zip(s.glosses, s.spans)]
         return cls._of(clips, encoder, sentences[0].fps if sentences else 25.0, signed_language)
 
@@ -208,8 +208,8 @@ class Database:
         Raises:
             SignkitError: not a lexicon, or no entry of the language.
         """
-        from signkit.lexicon.lexicon import Lexicon
-        from signkit.lexicon.pipeline import recorded_clip
+        from signkit.lexicons.lexicon import Lexicon
+        from signkit.lexicons.pipeline import recorded_clip
 
         entries = Lexicon.read([Path(folder)], signed_language=signed_language).entries
         return cls._of([(e.gloss, recorded_clip(e, fps), "") for e in entries], encoder, fps, signed_language)
@@ -224,8 +224,8 @@ class Database:
         """The gloss lemma fingerspelled, (frames, 50, 3), or None without letters to spell."""
         lemma = gloss_lemma(gloss)
         if lemma not in self._spelled:
-            from signkit.lexicon.lexicon import Lexicon, builtin_lexicon_path
-            from signkit.lexicon.pipeline import Signer
+            from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
+            from signkit.lexicons.pipeline import Signer
 
             if self._alphabet is None:
                 self._alphabet = Signer(Lexicon.read([builtin_lexicon_path()], signed_language=self.signed_language),
@@ -435,8 +435,7 @@ def _ease(start, end, count: int):
 
     if count <= 0:
         return start[None][:0]
-    t = torch.arange(1, count + 1, device=start.device, dtype=start.dtype) / (count + 1)
-    ease = (t * t * (3 - 2 * t))[:, None, None]
+    ease = smoothstep(torch.arange(1, count + 1, device=start.device, dtype=start.dtype) / (count + 1))[:, None, None]
     return start + (end - start) * ease
 
 
@@ -607,7 +606,7 @@ def train_g2p(files: list[str], dev: list[str] | None, model_config: MoEConfig, 
     """Train SLP-MoE on segmented sentences and write its model folder.
 
     Args:
-        files: segmented sentences (metadata files or folders, :func:`signkit.moe.database.sentence_files`).
+        files: segmented sentences (metadata files or folders, :func:`signkit.lexicons.corpus.sentence_files`).
         dev: development sentences (validation: DTW of the produced poses to the real ones,
             Progressive Transformers' definition, picks the best model), or None.
         model_config: the :class:`MoEConfig`; ``fps``, ``lead_in`` and ``lead_out`` are set
@@ -625,8 +624,8 @@ def train_g2p(files: list[str], dev: list[str] | None, model_config: MoEConfig, 
 
     import torch
 
-    from signkit.moe.database import build_database, read_sentences
-    from signkit.score import dtw
+    from signkit.lexicons.corpus import build_database, read_sentences
+    from signkit.evaluate.scores import dtw
     from signkit.train import train
 
     sentences = read_sentences(files)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signkit.io import STDIN_NAME, is_stdio, open_sequences
+from signkit.pose.io import STDIN_NAME, is_stdio, open_sequences
 from signkit.pose.layouts import component_slice
 
 
@@ -20,7 +20,7 @@ def info(path: str | Path | None, fmt: str | None = None) -> dict:
         frames (0.0 to 1.0).
 
     Raises:
-        SignkitError: as :func:`signkit.io.read_sequences`.
+        SignkitError: as :func:`signkit.pose.io.read_sequences`.
     """
     fmt, sequences = open_sequences(path, fmt)
     layouts, fps, lengths, seconds = set(), set(), [], 0.0

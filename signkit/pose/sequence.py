@@ -87,3 +87,9 @@ def person0(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
     confidence = np.asarray(pose.body.confidence[:, 0], dtype=np.float32)
     data[confidence == 0] = np.nan
     return data, np.where(np.isnan(data).any(axis=-1), 0.0, confidence).astype(np.float32)
+
+
+def frames_of(sequence: Sequence) -> np.ndarray:
+    """The first person's points as model input: (frames, points * dims) float32, missing values 0."""
+    points = person0(sequence.pose)[0]
+    return np.nan_to_num(points.reshape(len(points), -1)).astype(np.float32)

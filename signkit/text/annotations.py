@@ -10,6 +10,7 @@ Times are milliseconds of the source video (Public DGS Corpus, Universität Hamb
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,3 +70,41 @@ def read_timed_glosses(path: str | Path) -> TimedGlosses:
                                f"{start:g}-{end:g} ms or backwards")  # fmt: skip
     return TimedGlosses(name, start, end, str(sentence.get("english") or ""), str(sentence.get("german") or ""),
                         glosses, times)  # fmt: skip
+
+
+def read_texts(path: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Sentence name to (text, gloss) from a How2Sign or PHOENIX14T annotation CSV, or a folder
+    of DGS Corpus metadata.
+
+    How2Sign: tab-separated with ``SENTENCE_NAME`` and ``SENTENCE`` columns (no gloss).
+    PHOENIX14T: ``|``-separated ``id|signer|annotation|translation`` (gloss = annotation,
+    text = translation). DGS Corpus: a folder of ``NAME_metadata.json``
+    (:func:`read_timed_glosses`; text = the English sentence, gloss = the glosses), for the
+    poses ``NAME_original.pose`` (named by both ``NAME`` and ``NAME_original``).
+
+    Raises:
+        SignkitError: the file is missing or has neither set of columns; a folder without
+            metadata, or bad metadata.
+    """
+    if path.is_dir():
+        texts = {}
+        for file in sorted(path.glob(f"*{METADATA_SUFFIX}")):
+            timed = read_timed_glosses(file)
+            texts[timed.name] = texts[f"{timed.name}_original"] = (timed.english, " ".join(timed.glosses))
+        if not texts:
+            raise SignkitError(f"{path}: a folder without *{METADATA_SUFFIX} (DGS Corpus sentences)")
+        return texts
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SignkitError(f"{path}: cannot read ({error})") from None
+    header = content.split("\n", 1)[0]
+    delimiter = "|" if header.count("|") > header.count("\t") else "\t"
+    rows = csv.DictReader(content.splitlines(), delimiter=delimiter, quoting=csv.QUOTE_NONE)
+    columns = set(rows.fieldnames or [])
+    if {"SENTENCE_NAME", "SENTENCE"} <= columns:
+        return {row["SENTENCE_NAME"]: (row["SENTENCE"], None) for row in rows}
+    if {"id", "annotation", "translation"} <= columns:
+        return {row["id"]: (row["translation"], row["annotation"]) for row in rows}
+    raise SignkitError(f"{path}:1: expected How2Sign columns SENTENCE_NAME, SENTENCE or PHOENIX columns "
+                       f"id|signer|annotation|translation")  # fmt: skip

@@ -14,7 +14,7 @@ and it names the cue (its number in the file, from 1, and its line) in every mes
 * a timestamp that does not parse, or a cue that ends before it starts: an error;
 * an empty cue: a warning, and the cue is left out;
 * a cue that starts before the previous one ends: a warning (the timing shifts it, see
-  :func:`signkit.pose.timeline.align`); cues out of order: a warning, and they are sorted;
+  :func:`signkit.pipelines.timeline.align`); cues out of order: a warning, and they are sorted;
 * text that is not UTF-8: a warning naming the first bad line, and the file is read as
   Windows-1252 (the usual encoding of such subtitle files).
 

@@ -3,7 +3,7 @@
 ControlNet's OpenPose model (Zhang et al., 2023) is conditioned on a drawing of the skeleton on a
 black background where the person stands in the target frame. signkit draws the PT-50 joints
 (OpenPose BODY_25 nose, neck and arms, and both hands' 21 points) with the skeleton renderer of
-``signkit render`` (:func:`signkit.render.skeleton.draw_skeleton`), from any layout that converts
+``signkit render`` (:func:`signkit.renderer.skeleton.draw_skeleton`), from any layout that converts
 to PT-50 (holistic, openpose-137, PT-50), in two ways:
 
 * **Training pairs** (:func:`frame_condition`): keypoints extracted from a video frame, in that
@@ -163,7 +163,7 @@ def pose_condition_images(pose: Pose, resolution: int, placement: Placement, nam
 
 def draw(pt50: Pose, pixels: np.ndarray, resolution: int) -> Iterator[np.ndarray]:
     """The PT-50 skeleton at ``pixels`` (frames, 50, 2) on black, ``resolution`` pixels square."""
-    from signkit.render.skeleton import draw_skeleton
+    from signkit.renderer.skeleton import draw_skeleton
 
     if [c.name for c in pt50.header.components] != [c.name for c in pt50_header().components]:
         raise SignkitError("condition images are drawn from PT-50 poses")

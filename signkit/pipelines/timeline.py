@@ -63,7 +63,7 @@ def align(clips: list[np.ndarray], cues: list, fps: float, slowest: float = 0.75
         SignkitError: no clips, a clip count that differs from the cues', clips of different
             joint shapes, or bad speed bounds.
     """
-    from signkit.lexicon.stitch import resample
+    from signkit.pose.motion import resample
 
     if not clips or len(clips) != len(cues):
         raise SignkitError(f"{len(clips)} signing clips for {len(cues)} cues")

@@ -20,7 +20,6 @@ Repaired points carry the confidence threshold as their confidence.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,7 +146,7 @@ def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: floa
         stride: keep every ``stride``-th frame (>= 1).
         trim: trim leading and trailing rest frames.
         texts: sequence name (or its last ``/`` part) to (text, gloss), joined onto the sequences
-            (see :func:`read_texts`); a sequence without an entry keeps its own.
+            (see :func:`signkit.text.annotations.read_texts`); a sequence without an entry keeps its own.
 
     Yields:
         PT-50 sequences with the same names. A sequence that cannot be converted is recorded in
@@ -182,43 +181,3 @@ def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: floa
         report.written += 1
         yield replace(sequence, pose=make_pose(pose.header, data, confidence, pose.body.fps / stride),
                       text=text, gloss=gloss)  # fmt: skip
-
-
-def read_texts(path: Path) -> dict[str, tuple[str | None, str | None]]:
-    """Sentence name to (text, gloss) from a How2Sign or PHOENIX14T annotation CSV, or a folder
-    of DGS Corpus metadata.
-
-    How2Sign: tab-separated with ``SENTENCE_NAME`` and ``SENTENCE`` columns (no gloss).
-    PHOENIX14T: ``|``-separated ``id|signer|annotation|translation`` (gloss = annotation,
-    text = translation). DGS Corpus: a folder of ``NAME_metadata.json``
-    (:mod:`signkit.text.annotations`; text = the English sentence, gloss = the glosses), for the
-    poses ``NAME_original.pose`` (named by both ``NAME`` and ``NAME_original``).
-
-    Raises:
-        SignkitError: the file is missing or has neither set of columns; a folder without
-            metadata, or bad metadata.
-    """
-    if path.is_dir():
-        from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
-
-        texts = {}
-        for file in sorted(path.glob(f"*{METADATA_SUFFIX}")):
-            timed = read_timed_glosses(file)
-            texts[timed.name] = texts[f"{timed.name}_original"] = (timed.english, " ".join(timed.glosses))
-        if not texts:
-            raise SignkitError(f"{path}: a folder without *{METADATA_SUFFIX} (DGS Corpus sentences)")
-        return texts
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SignkitError(f"{path}: cannot read ({error})") from None
-    header = content.split("\n", 1)[0]
-    delimiter = "|" if header.count("|") > header.count("\t") else "\t"
-    rows = csv.DictReader(content.splitlines(), delimiter=delimiter, quoting=csv.QUOTE_NONE)
-    columns = set(rows.fieldnames or [])
-    if {"SENTENCE_NAME", "SENTENCE"} <= columns:
-        return {row["SENTENCE_NAME"]: (row["SENTENCE"], None) for row in rows}
-    if {"id", "annotation", "translation"} <= columns:
-        return {row["id"]: (row["translation"], row["annotation"]) for row in rows}
-    raise SignkitError(f"{path}:1: expected How2Sign columns SENTENCE_NAME, SENTENCE or PHOENIX columns "
-                       f"id|signer|annotation|translation")  # fmt: skip

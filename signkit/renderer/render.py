@@ -15,7 +15,7 @@ import numpy as np
 from pose_format import Pose
 
 from signkit.errors import SignkitError
-from signkit.io import is_stdio, output_stream
+from signkit.pose.io import is_stdio, output_stream
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 MP4, PNG = "mp4", "png"
@@ -30,7 +30,7 @@ def join_sequences(sequences: Iterable[Sequence]) -> Pose:
     Raises:
         SignkitError: no sequence, or sequences of different layouts.
     """
-    from signkit.lexicon.stitch import resample
+    from signkit.pose.motion import resample
 
     first, parts = None, []
     for sequence in sequences:
@@ -71,7 +71,7 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
     Raises:
         SignkitError: no frames, bad sizes, or a failed write (nothing is left behind).
     """
-    from signkit.render.skeleton import draw_skeleton
+    from signkit.renderer.skeleton import draw_skeleton
 
     pose = join_sequences(sequences)
     frames = draw_skeleton(pose, width=width, height=height, background=background)
@@ -85,12 +85,12 @@ def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, r
     Args:
         sequences: the sequences (any layout that converts to PT-50), one after another.
         output: as :func:`render`.
-        renderer: a :class:`signkit.render.diffusion.DiffusionRenderer`; frames are its
+        renderer: a :class:`signkit.renderer.diffusion.DiffusionRenderer`; frames are its
             resolution, square.
         fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
         on_frame: called with the number of frames made since the last call (progress).
         overlay: composite onto a programme (:func:`write_frames`).
-        options: :meth:`~signkit.render.diffusion.DiffusionRenderer.render_conditions`'s
+        options: :meth:`~signkit.renderer.diffusion.DiffusionRenderer.render_conditions`'s
             ``prompt``, ``steps``, ``guidance``, ``batch_size``, ``seed``, ``frnet_mode``.
 
     Returns:

@@ -10,7 +10,7 @@ the DGS Corpus sample by up to a factor 2.8, short or long), so a time maps onto
 linearly over the sentence: frame = (t - start) / (end - start) x frames.
 
 The *pose prior database* (Stable Signer's rule-based pose prior) is a sign lexicon in sign.mt's
-layout (:mod:`signkit.lexicon.lexicon`): one PT-50 clip per gloss annotation, its gloss as
+layout (:mod:`signkit.lexicons.lexicon`): one PT-50 clip per gloss annotation, its gloss as
 written (``ICH1*``) and its gloss lemma as the spoken word (``ich``), so that the default t2p
 and SLP-MoE read the same signs.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.lexicon.lexicon import INDEX_COLUMNS, gloss_lemma
-from signkit.lexicon.stitch import fill_gaps
+from signkit.lexicons.lexicon import INDEX_COLUMNS, gloss_lemma
+from signkit.pose.motion import fill_gaps
 from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
 
 POSE_SUFFIX = "_original.pose"
@@ -37,7 +37,7 @@ class SegmentedSentence:
 
     Attributes:
         name: the file stem without ``_metadata.json`` (``train_1``).
-        points: (frames, 50, 3) float32 PT-50 points, repaired (:func:`signkit.pose.clean.clean`
+        points: (frames, 50, 3) float32 PT-50 points, repaired (:func:`signkit.prep.clean.clean`
             without trimming; a point never seen takes the rest pose's place), no missing value.
         fps: frames per second.
         text: the English sentence ("" when the metadata has none).
@@ -91,7 +91,7 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
             (:func:`signkit.text.annotations.read_timed_glosses`), or a pose that is missing,
             unreadable, cannot be brought to PT-50 or has fewer frames than glosses.
     """
-    from signkit.pose.clean import CleanReport, clean
+    from signkit.prep.clean import CleanReport, clean
     from signkit.pose.formats import read_pose
     from signkit.pose.sequence import person0
 

@@ -1,4 +1,4 @@
-"""Man pages generated from the real command-line help: ``python -m signkit.commands.manpages man``.
+"""Man pages generated from the real command-line help: ``python -m signkit.manpages man``.
 
 Writes ``signkit.1`` and one ``signkit-COMMAND.1`` per command; ``tests/test_docs.py`` fails
 when the pages in ``man/`` differ from what this writes, so they cannot go stale.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signkit.backtranslation import frames_of
+from signkit.pose.sequence import frames_of
 from signkit.errors import SignkitError
 from signkit.pose.sequence import Sequence
 

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signkit.backtranslation import sinusoidal
+from signkit.layers import sinusoidal
 from signkit.modelfolder import model_folder, write_config
 
 NOISE_MOMENTUM = 0.9
@@ -266,7 +266,7 @@ def build_model(config: T2PConfig):
                 self.source_embedding.weight[0].zero_()
 
         def forward(self, batch: dict):
-            """The training loss of a batch from :func:`signkit.t2p.data.collate`: ``(loss, parts)``
+            """The training loss of a batch from :func:`signkit.transformer.data.collate`: ``(loss, parts)``
             (see :func:`loss`; through ``forward`` so that distributed wrappers see the step)."""
             return _loss(self, batch)
 
@@ -344,7 +344,7 @@ def targets(model, batch: dict) -> dict:
 
     Args:
         model: the model (for its config and start frame).
-        batch: from :func:`signkit.t2p.data.collate`.
+        batch: from :func:`signkit.transformer.data.collate`.
 
     Returns:
         ``inputs`` (B, T, input_values): the start frame, then frames 0..T-2 each with its counter;
@@ -381,7 +381,7 @@ def loss(model, batch: dict):
 
     Args:
         model: the model, or a distributed wrapper of it.
-        batch: from :func:`signkit.t2p.data.collate`.
+        batch: from :func:`signkit.transformer.data.collate`.
 
     Returns:
         ``(loss, {"pose": .., "counter": .., "regulariser": ..})``: the loss scalar, and its parts
@@ -432,7 +432,7 @@ def save(model, vocabulary, header_pose, folder: str | Path, options: dict) -> N
 
     Args:
         model: the model.
-        vocabulary: its :class:`signkit.t2p.data.Vocabulary`.
+        vocabulary: its :class:`signkit.transformer.data.Vocabulary`.
         header_pose: a ``pose_format.PoseHeader`` of the training poses.
         folder: the model folder (created).
         options: the resolved options that made it; ``options["source"]`` is text or gloss.
@@ -461,7 +461,7 @@ def load(folder: str | Path, device: str = "cpu"):
     from safetensors.torch import load_model
 
     from signkit.pose.formats import read_pose
-    from signkit.t2p.data import Vocabulary
+    from signkit.transformer.data import Vocabulary
 
     folder = Path(folder)
     with model_folder(folder, "t2p", T2PConfig, "text-to-pose model") as (config, meta):
@@ -497,7 +497,7 @@ def produce(model, vocabulary, source: str, header, lines: list[str], *, batch_s
     import torch
 
     from signkit.pose.sequence import Sequence, make_pose
-    from signkit.t2p.data import Example, collate
+    from signkit.transformer.data import Example, collate
 
     config = model.config
     max_frames = max_frames or config.max_frames

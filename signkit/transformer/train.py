@@ -18,7 +18,7 @@ def train_t2p(files: list[str], dev: str | None, model_config, config: TrainConf
     Args:
         files: training pose files (.skels with .text/.gloss, .h5, .pose), one layout.
         dev: a development pose file with sources (validation by DTW), or None.
-        model_config: a :class:`signkit.t2p.model.T2PConfig`; ``vocabulary``, ``values``,
+        model_config: a :class:`signkit.transformer.model.T2PConfig`; ``vocabulary``, ``values``,
             ``max_frames`` (1.5 times the longest training sequence), ``layout`` and ``fps``
             are set from the data.
         config: the shared loop's settings (``output_dir`` is the model folder).
@@ -35,11 +35,11 @@ def train_t2p(files: list[str], dev: str | None, model_config, config: TrainConf
     """
     import torch
 
-    from signkit.backtranslation import frames_of
-    from signkit.io import read_sequences
-    from signkit.score import dtw
-    from signkit.t2p import model as t2p
-    from signkit.t2p.data import Vocabulary, collate, examples, source_of
+    from signkit.pose.sequence import frames_of
+    from signkit.pose.io import read_sequences
+    from signkit.evaluate.scores import dtw
+    from signkit.transformer import model as t2p
+    from signkit.transformer.data import Vocabulary, collate, examples, source_of
     from signkit.train import train
 
     sequences = [s for file in files for s in read_sequences(file, source_format)]

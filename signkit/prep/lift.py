@@ -41,7 +41,7 @@ import numpy as np
 from pose_format.pose_header import PoseHeader
 
 from signkit.errors import SignkitError
-from signkit.pose.clean import repair
+from signkit.prep.clean import repair
 from signkit.pose.convert import normalise_pt50, pt50_image_points
 from signkit.pose.layouts import (
     HOLISTIC,

@@ -1,8 +1,8 @@
 """The embedded default text-to-pose: English -> ASL glosses -> lexicon clips -> one PT-50 sequence.
 
 Needs no training and no download: glosses come from rules (:mod:`signkit.text.gloss`), signs
-from sign lexicons (:mod:`signkit.lexicon.lexicon`; built in: the ASL fingerspelling alphabet of
-``spoken-to-signed``), and the clips are joined by :func:`signkit.lexicon.stitch.stitch`.
+from sign lexicons (:mod:`signkit.lexicons.lexicon`; built in: the ASL fingerspelling alphabet of
+``spoken-to-signed``), and the clips are joined by :func:`signkit.lexicons.stitch.stitch`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.lexicon.lexicon import Entry, Lexicon, gloss_lemma, load_clip
-from signkit.lexicon.stitch import REST_POSE, fill_gaps, prepare_clip, resample, stitch
+from signkit.lexicons.lexicon import Entry, Lexicon, gloss_lemma, load_clip
+from signkit.lexicons.stitch import prepare_clip, stitch
+from signkit.pose.motion import REST_POSE, fill_gaps, resample
 from signkit.pose.convert import to_pt50
 from signkit.pose.layouts import pt50_header
 from signkit.pose.sequence import Sequence, make_pose, person0
@@ -90,7 +91,7 @@ class Signer:
 
 def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
     """An entry's clip as recorded: PT-50 (frames, 50, 3) float32, gaps filled
-    (:func:`signkit.lexicon.stitch.fill_gaps`), resampled to ``fps``; no trimming or retargeting.
+    (:func:`signkit.pose.motion.fill_gaps`), resampled to ``fps``; no trimming or retargeting.
 
     Raises:
         SignkitError: the clip is missing, unreadable or has no PT-50 mapping.

@@ -25,7 +25,8 @@ import numpy as np
 
 from signkit.errors import SignkitError
 from signkit.modelfolder import model_folder, write_config
-from signkit.pose.sequence import Sequence, person0
+from signkit.layers import sinusoidal
+from signkit.pose.sequence import Sequence, frames_of
 
 PAD, BOS, EOS = "<pad>", "<s>", "</s>"
 
@@ -61,18 +62,6 @@ class BackTranslationConfig:
     max_frames: int = 2000
     max_tokens: int = 200
     layout: str = "pt50"
-
-
-def sinusoidal(length: int, width: int):
-    """(length, width) sinusoidal positional encoding (Vaswani et al., 2017)."""
-    import torch
-
-    position = torch.arange(length, dtype=torch.float32)[:, None]
-    scale = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-math.log(10000.0) / width))
-    table = torch.zeros(length, width)
-    table[:, 0::2] = torch.sin(position * scale)
-    table[:, 1::2] = torch.cos(position * scale[: width // 2])
-    return table
 
 
 def build_model(config: BackTranslationConfig):
@@ -134,12 +123,6 @@ def train_tokenizer(texts: list[str], vocabulary: int = 4000):
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
     tokenizer.train_from_iterator(texts, trainer)
     return tokenizer
-
-
-def frames_of(sequence: Sequence) -> np.ndarray:
-    """(frames, values) float32: person 0 flattened, missing values 0."""
-    points = person0(sequence.pose)[0]
-    return np.nan_to_num(points.reshape(len(points), -1)).astype(np.float32)
 
 
 @dataclass

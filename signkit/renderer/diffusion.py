@@ -6,9 +6,9 @@ SignDiff's pose-to-video stage (Fang et al., 2023) on diffusers:
   folder layout: ``metadata.jsonl`` (one JSON object a line: ``file_name`` the target frame,
   ``pose_image``, ``frnet_image``, ``text`` the prompt) beside ``image/``, ``pose/`` and
   ``frnet/`` PNG folders, and ``signkit_pairs.json`` (resolution, the training signer's
-  :class:`~signkit.render.condition.Placement`, FR-Net settings). Frames are squared as
+  :class:`~signkit.renderer.condition.Placement`, FR-Net settings). Frames are squared as
   diffusers' training scripts do (shorter side scaled to the resolution, centre crop).
-* :func:`train_diff` trains the dual-condition ControlNet of :mod:`signkit.render.controlnet`
+* :func:`train_diff` trains the dual-condition ControlNet of :mod:`signkit.renderer.controlnet`
   (base UNet, VAE and text encoder frozen) with the denoising loss of diffusers'
   ``train_controlnet.py`` (MSE to the noise, or to v for v-prediction bases) on the shared
   Accelerate loop, dropping the FR-Net condition of a training pair with probability
@@ -37,8 +37,8 @@ import numpy as np
 
 from signkit.errors import SignkitError
 from signkit.modelfolder import model_folder, write_config
-from signkit.render.condition import Placement
-from signkit.render.frnet import FRNetConfig
+from signkit.renderer.condition import Placement
+from signkit.renderer.frnet import FRNetConfig
 
 KIND = "signkit-diffusion-renderer"
 METADATA, PAIRS = "metadata.jsonl", "signkit_pairs.json"
@@ -64,9 +64,9 @@ class RendererConfig:
         resolution: side of the square frames it was trained on, in pixels.
         prompt: the training prompt (the default prompt of rendering).
         latent_scale: how many times smaller the VAE's latents are than the frames.
-        frnet: FR-Net settings (as :class:`~signkit.render.frnet.FRNetConfig`).
+        frnet: FR-Net settings (as :class:`~signkit.renderer.frnet.FRNetConfig`).
         frnet_dropout: probability that a training pair's FR-Net condition was left out.
-        placement: where the training signer stands (as :class:`~signkit.render.condition.Placement`).
+        placement: where the training signer stands (as :class:`~signkit.renderer.condition.Placement`).
     """
 
     base: str = ""
@@ -141,9 +141,9 @@ def _video_pairs(video: str, keypoint_file: str | None, folder: Path, resolution
     of the frames taken (NaN rows for the others), for the placement."""
     from itertools import chain
 
-    from signkit.io import read_sequences
-    from signkit.render.condition import frame_condition, square_frame
-    from signkit.render.frnet import frnet
+    from signkit.pose.io import read_sequences
+    from signkit.renderer.condition import frame_condition, square_frame
+    from signkit.renderer.frnet import frnet
     from signkit.video import read_frames
 
     frames = iter(read_frames(Path(video))[0])
@@ -152,7 +152,7 @@ def _video_pairs(video: str, keypoint_file: str | None, folder: Path, resolution
         raise SignkitError(f"{video}: no frames")
     frames = chain([first], frames)
     if keypoint_file is None:
-        from signkit.extract import holistic_of_frames
+        from signkit.prep.extract import holistic_of_frames
 
         frames = list(frames)  # read twice: MediaPipe, then the pairs
         pose = holistic_of_frames(frames, str(video))
@@ -288,7 +288,7 @@ class Base:
         from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
         from transformers import CLIPTextModel, CLIPTokenizer
 
-        from signkit.render.controlnet import quiet_libraries
+        from signkit.renderer.controlnet import quiet_libraries
 
         quiet_libraries()
         folder = Path(folder)
@@ -388,7 +388,7 @@ def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str
     """
     import torch
 
-    from signkit.render.controlnet import dual_controlnet, save_controlnet
+    from signkit.renderer.controlnet import dual_controlnet, save_controlnet
     from signkit.train import train
 
     if not 0 <= frnet_dropout <= 1:
@@ -429,10 +429,10 @@ def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str
 
 
 def dev_ssim(renderer: DiffusionRenderer, dev: PairDataset, steps: int, seed: int, frnet_mode: str = "none") -> float:
-    """Mean SSIM (:func:`signkit.score.frame_ssim`) against the real frames of the dev frames
+    """Mean SSIM (:func:`signkit.evaluate.scores.frame_ssim`) against the real frames of the dev frames
     rendered from their pose images, with the FR-Net condition of ``frnet_mode`` (as
     :meth:`DiffusionRenderer.render_conditions`), in the order of the pair folder."""
-    from signkit.score import frame_ssim
+    from signkit.evaluate.scores import frame_ssim
 
     poses = [_image(dev.folder / row["pose_image"]) for row in dev.rows]
     rendered = renderer.render_conditions(poses, steps=steps, seed=seed, frnet_mode=frnet_mode)
@@ -448,7 +448,7 @@ class DiffusionRenderer:
 
     Args:
         base: the :class:`Base` the ControlNet was trained on.
-        controlnet: the dual ControlNet (:func:`signkit.render.controlnet.load_controlnet`).
+        controlnet: the dual ControlNet (:func:`signkit.renderer.controlnet.load_controlnet`).
         config: the renderer's :class:`RendererConfig`.
         device: torch device of the models.
         dtype: torch dtype of the models (float32; float16/bfloat16 on a GPU).
@@ -474,7 +474,7 @@ class DiffusionRenderer:
         Raises:
             SignkitError: not a renderer folder, or an unreadable base or ControlNet.
         """
-        from signkit.render.controlnet import load_controlnet
+        from signkit.renderer.controlnet import load_controlnet
 
         with model_folder(folder, KIND, RendererConfig, "diffusion renderer folder") as (config, _):
             pass
@@ -513,7 +513,7 @@ class DiffusionRenderer:
         """Frames from pose condition images.
 
         Args:
-            poses: RGB uint8 (R, R, 3) pose images (:mod:`signkit.render.condition`), R the
+            poses: RGB uint8 (R, R, 3) pose images (:mod:`signkit.renderer.condition`), R the
                 renderer's resolution.
             prompt: the text prompt (default: the training prompt).
             steps: DDIM denoising steps per frame.
@@ -530,7 +530,7 @@ class DiffusionRenderer:
         Raises:
             SignkitError: a pose image of another size, or an unknown FR-Net mode.
         """
-        from signkit.render.frnet import frnet
+        from signkit.renderer.frnet import frnet
 
         if frnet_mode not in FRNET_MODES:
             raise SignkitError(f"unknown FR-Net mode {frnet_mode!r}: {', '.join(FRNET_MODES)}")
@@ -567,7 +567,7 @@ class DiffusionRenderer:
     def render(self, pose, **options) -> Iterator[np.ndarray]:
         """Frames of a pose of any layout that converts to PT-50 (placed as the training signer
         stood); ``options`` as :meth:`render_conditions`."""
-        from signkit.render.condition import pose_condition_images
+        from signkit.renderer.condition import pose_condition_images
 
         images = pose_condition_images(pose, self.config.resolution, self.placement)
         return self.render_conditions(images, **options)

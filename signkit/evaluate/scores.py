@@ -328,7 +328,7 @@ def _video_signature(settings: str) -> str:
 
 def _hands(video: np.ndarray, name: str) -> np.ndarray:
     """MediaPipe Holistic hand keypoints of frames: (frames, 2, 21, 2) pixels, NaN where not found."""
-    from signkit.extract import holistic_of_frames
+    from signkit.prep.extract import holistic_of_frames
     from signkit.pose.layouts import component_slice
 
     pose = holistic_of_frames(video, name)

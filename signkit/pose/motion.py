@@ -1,0 +1,118 @@
+"""Motion of pose sequences over time: resampling, gap filling, transitions, easing, filtering.
+
+Operations on point arrays of shape (frames, points, dims) that every stage after the data model
+uses (lexicon stitching, SLP-MoE assembly, subtitle timing, rendering at another fps). Transitions
+and gap filling work in the PT-50 layout (:mod:`signkit.pose.layouts`), whose rest pose and
+reference signer :data:`REST_POSE` is: a real frame of the PHOENIX14T sample released with
+Progressive Transformers (``test.skels`` line 2, frame 1: test/25October_2010_Monday_tagesschau-24),
+where both hands hang at rest; normalised units (neck at the origin, shoulder width 1/3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from signkit.pose.layouts import (
+    PT50_LEFT_HAND,
+    PT50_LSHOULDER,
+    PT50_LWRIST,
+    PT50_RIGHT_HAND,
+    PT50_RSHOULDER,
+    PT50_RWRIST,
+)
+
+# (50, 3) PT-50 rest pose and reference signer (see the module docstring for its source).
+REST_POSE = np.array([
+    0.01186, -0.20830, -0.00067, 0.00000, 0.00000, 0.00000, 0.16849, 0.03521, 0.00006,
+    0.25906, 0.31198, 0.07527, 0.27398, 0.53322, 0.11315, -0.16448, 0.05073, 0.00071,
+    -0.26108, 0.32306, 0.08420, -0.29769, 0.51575, 0.19434, -0.29906, 0.49240, 0.19459,
+    -0.29632, 0.45839, 0.19463, -0.28693, 0.41743, 0.19487, -0.28160, 0.38316, 0.19489,
+    -0.27136, 0.35784, 0.19513, -0.27304, 0.40735, 0.19468, -0.25886, 0.36671, 0.19492,
+    -0.24932, 0.34054, 0.19516, -0.23981, 0.31842, 0.19539, -0.26721, 0.41312, 0.19485,
+    -0.25478, 0.37370, 0.19488, -0.24854, 0.34913, 0.19512, -0.24339, 0.33064, 0.19514,
+    -0.27626, 0.42037, 0.19484, -0.26496, 0.38675, 0.19487, -0.25659, 0.36422, 0.19489,
+    -0.25019, 0.34725, 0.19491, -0.27816, 0.42962, 0.19465, -0.26660, 0.40224, 0.19488,
+    -0.25905, 0.38407, 0.19512, -0.25353, 0.37008, 0.19536, 0.29665, 0.53900, 0.11339,
+    0.29600, 0.57311, 0.11354, 0.29664, 0.61513, 0.11378, 0.26200, 0.61352, 0.11401,
+    0.25278, 0.58781, 0.11425, 0.27120, 0.62422, 0.11361, 0.23635, 0.59897, 0.11370,
+    0.21927, 0.57696, 0.11374, 0.20286, 0.55935, 0.11398, 0.21433, 0.51612, 0.11356,
+    0.17947, 0.49392, 0.11376, 0.17297, 0.49945, 0.13764, 0.17681, 0.50408, 0.15586,
+    0.22224, 0.52592, 0.11362, 0.20163, 0.49706, 0.11384, 0.19909, 0.50220, 0.13719,
+    0.19087, 0.50679, 0.15269, 0.23488, 0.51528, 0.11361, 0.23264, 0.52261, 0.14234,
+    0.22989, 0.50312, 0.14257, 0.22850, 0.50131, 0.15744,
+], dtype=np.float32).reshape(50, 3)  # fmt: skip
+
+# (shoulder, elbow, wrist, hand points) of each arm in PT-50.
+ARMS = {"right": (PT50_RSHOULDER, 3, PT50_RWRIST, PT50_RIGHT_HAND),
+        "left": (PT50_LSHOULDER, 6, PT50_LWRIST, PT50_LEFT_HAND)}
+
+TRANSITION_SPEED = 1.2  # wrist travel, normalised units per second
+TRANSITION_SECONDS = (0.08, 0.6)  # fixed part, and the longest transition
+
+
+def resample(points: np.ndarray, frames: int) -> np.ndarray:
+    """Linearly resample (T, J, D) points to ``frames`` frames spanning the same motion."""
+    if len(points) == frames:
+        return points.astype(np.float32)
+    if len(points) == 1:
+        return np.repeat(points, frames, axis=0).astype(np.float32)
+    source = np.linspace(0, len(points) - 1, frames)
+    low = np.floor(source).astype(int)
+    high = np.minimum(low + 1, len(points) - 1)
+    weight = (source - low)[:, None, None]
+    return ((1 - weight) * points[low] + weight * points[high]).astype(np.float32)
+
+
+def fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
+    """Fill NaN frames of the given points (indices into axis 1 of (frames, 50, 3) ``points``)
+    in place by linear interpolation over time; a point never seen takes the rest pose's."""
+    time = np.arange(len(points))
+    for i in index:
+        for d in range(3):
+            values = points[:, i, d]
+            known = np.isfinite(values)
+            if known.all():
+                continue
+            points[:, i, d] = np.interp(time, time[known], values[known]) if known.any() else REST_POSE[i, d]
+
+
+def smoothstep(t: np.ndarray) -> np.ndarray:
+    """Smoothstep easing of times ``t`` in [0, 1] (any shape): 3t^2 - 2t^3, zero velocity at both ends."""
+    return t * t * (3 - 2 * t)
+
+
+def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
+    """Eased in-between frames from pose ``start`` to pose ``end`` (both (50, 3)), exclusive.
+
+    The length is ``fps * (0.08 s + wrist travel / 1.2 units per s)``, at least 2 frames and at
+    most 0.6 s; the easing is smoothstep (zero velocity at both ends).
+    """
+    wrists = [wrist for _, _, wrist, _ in ARMS.values()]
+    travel = np.linalg.norm(end[wrists, :2] - start[wrists, :2], axis=-1).max()
+    fixed, longest = TRANSITION_SECONDS
+    count = int(np.clip(round(fps * (fixed + travel / TRANSITION_SPEED)), 2, round(longest * fps)))
+    ease = smoothstep(np.arange(1, count + 1) / (count + 1))[:, None, None]
+    return (start + (end - start) * ease).astype(np.float32)
+
+
+def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
+    """Clips (each (frames, 50, 3) at ``fps``) one after another with a :func:`transition`
+    between each two; (frames', 50, 3) float32."""
+    parts = [clips[0]]
+    for clip in clips[1:]:
+        parts.append(transition(parts[-1][-1], clip[0], fps))
+        parts.append(clip)
+    return np.concatenate(parts).astype(np.float32)
+
+
+def smooth(points: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    """(T, J, D) points filtered over time by a Gaussian of ``sigma`` frames (edges repeated);
+    float32, same shape."""
+    radius = int(3 * sigma)
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.concatenate([np.repeat(points[:1], radius, 0), points, np.repeat(points[-1:], radius, 0)])
+    out = np.zeros_like(points)
+    for k, w in enumerate(kernel):
+        out += w * padded[k : k + len(points)]
+    return out.astype(np.float32)
