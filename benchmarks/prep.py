@@ -67,9 +67,9 @@ def phoenix_sample():
 def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"benchmarks need the real data at {DATA}")
-    from signkit.prep.extract import extract_many
+    from signkit.prep.extract import extract
     from signkit.prep.clean import CleanReport, clean
-    from signkit.prep.lift import lift, mpjpe
+    from signkit.prep.lift import lift3d, mpjpe
     from signkit.pose.sequence import make_pose, person0
 
     videos = [DATA / "videos" / name for name in VIDEOS]
@@ -77,7 +77,7 @@ def main() -> None:
     alone = count / seconds
     print(f"MediaPipe Holistic alone: {count} frames in {seconds:.2f} s = {alone:.1f} frames/s")
     start = time.perf_counter()
-    frames = sum(result.frames for _, result in extract_many([str(v) for v in videos]))
+    frames = sum(result.frames for _, result in extract([str(v) for v in videos]))
     seconds = time.perf_counter() - start
     print(f"signkit extract in process, 1 worker: {frames} frames in {seconds:.2f} s = {frames / seconds:.1f} frames/s "
           f"({frames / seconds / alone:.0%} of MediaPipe alone)")  # fmt: skip
@@ -106,9 +106,9 @@ def main() -> None:
     sequences = flat * 5
     frames = sum(s.frames for s in sequences)
     for device in devices:
-        list(lift(flat[:2], device=device))  # warm-up
+        list(lift3d(flat[:2], device=device))  # warm-up
         start = time.perf_counter()
-        lifted = list(lift(sequences, device=device))
+        lifted = list(lift3d(sequences, device=device))
         seconds = time.perf_counter() - start
         print(f"signkit lift3d ({device}): {len(lifted)} sequences, {frames} frames in {seconds:.2f} s = "
               f"{frames / seconds:,.0f} frames/s")  # fmt: skip

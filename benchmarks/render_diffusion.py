@@ -45,7 +45,9 @@ def main() -> None:
 
     from signkit.pose.io import read_sequences
     from signkit.renderer.controlnet import build_base, dual_controlnet
-    from signkit.renderer.diffusion import Base, DiffusionRenderer, PairDataset, RendererConfig, collate_pairs, training_module, build_pairs
+    from signkit.renderer.diffusion import Base, DiffusionRenderer, RendererConfig
+    from signkit.renderer.pairs import PairDataset, build_pairs, collate_pairs
+    from signkit.renderer.training import training_module
 
     dtype = getattr(torch, options.dtype)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {options.device}, {options.dtype}, "

@@ -6,36 +6,62 @@ Exit codes: 0 success, 1 bad data or a failed run (one ``Error: ...`` line namin
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import os
 import sys
 import traceback
 
 import typer
+import typer.core
+import typer.main
+import typer.models
 
 from signkit import __version__, log
-from signkit.commands import (
-    backtranslate,
-    clean,
-    convert,
-    extract,
-    frnet,
-    info,
-    lexicon,
-    lift3d,
-    render,
-    score,
-    t2g,
-    t2p,
-    train_bt,
-    train_diff,
-    train_g2p,
-    train_t2g,
-    train_t2p,
-)
 from signkit.errors import SignkitError
+
+# The commands in the order of `signkit --help`; each is the module signkit/commands/NAME.py
+# (dashes as underscores), imported only when that command runs or shows its help.
+COMMANDS = ("info", "convert", "extract", "lift3d", "clean", "lexicon", "train-t2g", "t2g", "train-g2p", "train-t2p",
+            "t2p", "render", "frnet", "train-diff", "score", "train-bt", "backtranslate")  # fmt: skip
+
+
+def command_module(name: str) -> str:
+    """The module of command ``name``: ``train-t2p`` -> ``signkit.commands.train_t2p``."""
+    return f"signkit.commands.{name.replace('-', '_')}"
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """A click group that imports a command's module only when that command is asked for (click's
+    lazy-loading group pattern), so that start-up and ``--help`` import no command's libraries.
+    The one-line summaries of ``signkit --help`` are read from the modules' docstrings without
+    importing them."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(command_module(name))
+        info = typer.models.CommandInfo(name=name, callback=module.command, help=module.__doc__, no_args_is_help=False)
+        return typer.main.get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+
+    def format_commands(self, ctx, formatter) -> None:
+        rows = []
+        for name in COMMANDS:
+            source = importlib.util.find_spec(command_module(name)).origin
+            with open(source, encoding="utf-8") as file:
+                summary = (ast.get_docstring(ast.parse(file.read())) or "").split("\n\n")[0].replace("\n", " ")
+            rows.append((name, typer.core._click.utils.make_default_short_help(summary, formatter.width - 6 - max(map(len, COMMANDS)))))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="signkit",
+    cls=LazyGroup,
     help="Sign Language Production as composable commands: text to signing skeletons to video.\n\n"
     "Example: echo \"hello\" | signkit t2p | signkit render > hello.mp4",
     no_args_is_help=True,
@@ -44,10 +70,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-for module in (info, convert, extract, lift3d, clean, lexicon, train_t2g, t2g, train_g2p, train_t2p, t2p, render, frnet, train_diff, score,
-               train_bt, backtranslate):  # fmt: skip
-    app.command(module.NAME, help=module.__doc__, no_args_is_help=False)(module.command)
 
 
 def _version(value: bool) -> None:

@@ -54,14 +54,16 @@ def pages() -> dict[str, str]:
     """File name to groff text for ``signkit.1`` and every command's page."""
     import typer
 
-    from signkit.cli import app
+    from signkit.cli import app, command_module
 
     group = typer.main.get_command(app)
-    names = sorted(group.commands)
+    context = group.context_class(group, info_name="signkit")
+    commands = {name: group.get_command(context, name) for name in group.list_commands(context)}
+    names = sorted(commands)
     result = {}
     for name in names:
-        command = group.commands[name]
-        module = importlib.import_module(f"signkit.commands.{name.replace('-', '_')}")
+        command = commands[name]
+        module = importlib.import_module(command_module(name))
         doc = (module.__doc__ or "").strip()
         summary, _, description = doc.partition("\n")
         arguments = " ".join(f"[{p.name.upper()}]" for p in command.params if p.param_type_name == "argument")
@@ -70,7 +72,7 @@ def pages() -> dict[str, str]:
             description or summary, _options(command), getattr(module, "EXAMPLES", []),
             ["signkit"] + [f"signkit-{other}" for other in names if other != name],
         )  # fmt: skip
-    overview = "\n\n".join(f"signkit {name}: {(group.commands[name].help or '').strip().splitlines()[0]}" for name in names)
+    overview = "\n\n".join(f"signkit {name}: {(commands[name].help or '').strip().splitlines()[0]}" for name in names)
     result["signkit.1"] = _page(
         "signkit", "Sign Language Production as composable commands", "signkit COMMAND [OPTIONS] [ARGS]",
         (group.help or "") + "\n\nCommands:\n\n" + overview + "\n\nExit status: 0 on success, 1 on bad data or a "

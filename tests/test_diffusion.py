@@ -17,7 +17,8 @@ from signkit.errors import SignkitError
 from signkit.pose.io import read_sequences
 from signkit.renderer.condition import Placement, frame_condition, pose_condition_images, square_frame, square_pixels
 from signkit.renderer.controlnet import build_base, dual_controlnet, load_controlnet, save_controlnet
-from signkit.renderer.diffusion import Base, read_pairs
+from signkit.renderer.diffusion import Base
+from signkit.renderer.pairs import read_pairs
 from signkit.video import read_frames
 
 

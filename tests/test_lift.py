@@ -10,7 +10,7 @@ import pytest
 from conftest import signkit
 from signkit.pose.io import read_sequences
 from signkit.pose.layouts import pt50_header
-from signkit.prep.lift import _correct_flips, lift, mpjpe, pt50_skeleton, solve
+from signkit.prep.lift import _correct_flips, lift3d, mpjpe, pt50_skeleton, solve
 from signkit.pose.sequence import make_pose, person0
 
 pytest.importorskip("torch")
@@ -35,7 +35,7 @@ def _points(sequences):
 
 def test_lifting_beats_constant_depth_on_real_3d(data):
     truth = _phoenix(data)
-    lifted = list(lift(_flat(truth)))
+    lifted = list(lift3d(_flat(truth)))
     assert [s.name for s in lifted] == [s.name for s in truth]
     assert [s.text for s in lifted] == [s.text for s in truth]
     true_points, points = _points(truth), _points(lifted)
@@ -55,11 +55,11 @@ def test_starting_depth_decides_the_depth_ambiguity(data):
         points[..., 2] *= -1
         mirrored.append(replace(sequence, pose=make_pose(sequence.pose.header, points, confidence, sequence.fps)))
     true_z = _points(truth)[..., 2].ravel()
-    from_2d = _points(lift(_flat(truth)))[..., 2].ravel()
-    from_mirrored = _points(lift(mirrored))[..., 2].ravel()
+    from_2d = _points(lift3d(_flat(truth)))[..., 2].ravel()
+    from_mirrored = _points(lift3d(mirrored))[..., 2].ravel()
     assert np.corrcoef(from_2d, true_z)[0, 1] > 0.8
     assert np.corrcoef(from_mirrored, -true_z)[0, 1] > 0.8
-    assert _points(lift(mirrored, use_depth=False))[..., 2].ravel() == pytest.approx(from_2d, abs=1e-5)
+    assert _points(lift3d(mirrored, use_depth=False))[..., 2].ravel() == pytest.approx(from_2d, abs=1e-5)
 
 
 def test_bone_lengths_are_constant_within_a_sequence(data):
@@ -112,13 +112,13 @@ def test_missing_points_are_not_invented_and_sequences_without_shoulders_are_rep
     no_shoulders[:, [2, 5]] = np.nan
     broken = replace(sequence, name="broken", pose=make_pose(sequence.pose.header, no_shoulders, None, sequence.fps))
     failed: list[str] = []
-    (lifted,) = lift([broken, damaged], failed=failed)
+    (lifted,) = lift3d([broken, damaged], failed=failed)
     assert failed and "broken" in failed[0] and "shoulders" in failed[0]
     out, out_confidence = person0(lifted.pose)
     assert (out_confidence[10:20, 4] == 0).all() and np.isnan(out[10:20, 4]).all()
     assert np.isfinite(out[:10]).all() and np.isfinite(out[20:]).all()
     with pytest.raises(Exception, match="shoulders"):
-        list(lift([broken]))
+        list(lift3d([broken]))
 
 
 def test_lift3d_command_on_mediapipe_poses(data, tmp_path):

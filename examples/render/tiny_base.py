@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from signkit.renderer.controlnet import build_base
-from signkit.renderer.diffusion import Base, PairDataset, collate_pairs, build_pairs
+from signkit.renderer.diffusion import Base
+from signkit.renderer.pairs import PairDataset, build_pairs, collate_pairs
 from signkit.train import TrainConfig, train
 
 

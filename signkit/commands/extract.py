@@ -54,7 +54,7 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.prep.extract import OPENPOSE, extract_many, openpose_clips, shard
+    from signkit.prep.extract import OPENPOSE, extract, openpose_clips, shard
     from signkit.pose.io import is_stdio, write_sequences
 
     log.configure(quiet, verbose)
@@ -72,7 +72,7 @@ def command(
 
     def sequences():
         with log.progress("extract", unit="frames") as advance:
-            for path, result in extract_many(inputs, source, workers, fps):
+            for path, result in extract(inputs, source, workers, fps):
                 if isinstance(result, SignkitError):
                     failures.append(path)
                     log.console.print(f"Error: {result}", markup=False)

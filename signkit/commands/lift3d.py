@@ -61,7 +61,7 @@ def command(
 ) -> None:
     from signkit.errors import SignkitError
     from signkit.pose.io import write_sequences
-    from signkit.prep.lift import lift
+    from signkit.prep.lift import lift3d
 
     log.configure(quiet, verbose)
     device = torch_device(device)
@@ -78,7 +78,7 @@ def command(
     def lifted():
         with log.progress("lift3d", unit="frames") as advance:
             inputs = read_inputs(files, source_format, fps, failures)
-            for sequence in lift(inputs, layout=layout, threshold=threshold, use_depth=use_depth,
+            for sequence in lift3d(inputs, layout=layout, threshold=threshold, use_depth=use_depth,
                                  batch_frames=batch_frames, iterations=iterations, device=device, failed=unlifted):  # fmt: skip
                 report_unlifted()
                 advance(sequence.frames)

@@ -38,7 +38,7 @@ from signkit.commands.options import (
     one_of,
 )
 
-from signkit.renderer.diffusion import STYLES
+from signkit.renderer.prompts import STYLES
 
 PRESETS = tuple(STYLES)
 

@@ -19,7 +19,6 @@ Malformed cues are named: bad timestamps are errors, overlaps, empty cues and no
 
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 import typer
@@ -76,30 +75,10 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
+    from signkit.pipelines.t2p import t2p
     from signkit.pose.io import read_bytes, write_sequences
 
     log.configure(quiet, verbose)
-    read = {}
-
-    def read_lines() -> tuple[list[str], str]:
-        """The input's lines (one a cue for subtitles), read after the options are checked."""
-        content, read["name"] = read_bytes(file, "sentences")
-        lines, read["cues"] = _lines(content, read["name"])
-        return lines, read["name"]
-
-    def write(sequences) -> None:
-        """Write the sequences; for subtitles, one sequence of the programme with each cue's
-        signing at its cue."""
-        if read["cues"] is not None:
-            from pathlib import Path
-
-            from signkit.pipelines.timeline import timed_sequence
-
-            name = read["name"]
-            stem = Path(name).stem if name != "<stdin>" else "subtitles"
-            sequences = [timed_sequence(sequences, read["cues"], stem, report=lambda line: log.info(f"{name}: {line}"))]
-        write_sequences(sequences, output, target_format)
-
     if pipeline == "hierarchical":
         if model is not None or lexicon:
             raise typer.BadParameter("the hierarchical pipeline takes --gloss-model and --g2p-model, not --model or "
@@ -111,35 +90,18 @@ def command(
                                      param_hint="--gloss-model")  # fmt: skip
         if fps is not None:
             raise typer.BadParameter("the hierarchical pipeline makes the g2p model's frame rate", param_hint="--fps")
-        lines, name = read_lines()
-        write(t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model, beam=beam,
-                               batch_size=batch_size, device=torch_device(device), name=name))  # fmt: skip
-        return
-    if gloss_model is not None or g2p_model is not None:
+    elif gloss_model is not None or g2p_model is not None:
         raise typer.BadParameter("--gloss-model and --g2p-model belong to --pipeline hierarchical", param_hint="--pipeline")
-    if model is not None:
-        if lexicon:
-            raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
-        lines, name = read_lines()
-        write(t2p_model(lines, model, source=source, fps=fps, max_frames=max_frames, batch_size=batch_size,
-                        device=torch_device(device), dtype=dtype, name=name))  # fmt: skip
-        return
-    from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
-    from signkit.lexicons.pipeline import t2p
-
-    source = source or "text"
-    folders = lexicon or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
-    lexicons = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
-    lines, name = read_lines()
-    with log.progress("t2p", total=len(lines), unit="lines") as advance:
-
-        def show(number: int, glosses: list[str]) -> None:
-            log.detail(f"{name}:{number}: {' '.join(glosses)}")
-            advance(1)
-
-        sequences = t2p(lines, lexicons, source=source, fingerspell=fingerspell, fps=fps or 25.0, name=name,
-                        on_glosses=show, join=join)  # fmt: skip
-        write(sequences)
+    elif model is not None and lexicon:
+        raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
+    content, name = read_bytes(file, "sentences")
+    lines, cues = _lines(content, name)
+    learned = model is not None or g2p_model is not None
+    sequences = t2p(lines, source=source, lexicons=lexicon, signed_language=signed_language, fingerspell=fingerspell,
+                    join=join, fps=fps, model=model, max_frames=max_frames, g2p_model=g2p_model, gloss_model=gloss_model,
+                    beam=beam, batch_size=batch_size, device=torch_device(device) if learned else "cpu", dtype=dtype,
+                    cues=cues, name=name)  # fmt: skip
+    write_sequences(sequences, output, target_format)
 
 
 def _lines(content: bytes, name: str) -> tuple[list[str], list | None]:
@@ -151,69 +113,3 @@ def _lines(content: bytes, name: str) -> tuple[list[str], list | None]:
         return decode_text(content, name).splitlines(), None
     cues = read_subtitles(content, name, warn=log.info)
     return [cue.text for cue in cues], cues
-
-
-def t2p_model(lines: list[str], folder: str, *, source: str | None = None, fps: float | None = None,
-              max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
-              name: str = "<stdin>") -> list:  # fmt: skip
-    """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
-
-    Raises:
-        SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
-    """
-    from signkit.errors import SignkitError
-    from signkit.transformer import model as t2p
-
-    network, vocabulary, model_source, header = t2p.load(folder, device)
-    if source is not None and source != model_source:
-        raise SignkitError(f"{folder} reads {model_source}, not {source} (--from)")
-    if fps is not None and fps != network.config.fps:
-        raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
-
-    def unknown(number: int, tokens: list[str]) -> None:
-        log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
-
-    with log.progress("t2p", total=len(lines), unit="lines") as advance:
-        return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
-                           max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
-                           on_batch=advance)  # fmt: skip
-
-
-def t2p_hierarchical(lines: list[str], g2p_model: str, *, gloss_model: str | None = None, beam: int = 4,
-                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
-    """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses.
-
-    Args:
-        lines: sentences, or gloss lines when ``gloss_model`` is None.
-        g2p_model: a model folder from train-g2p.
-        gloss_model: a model folder from train-t2g, or None for gloss input.
-        beam, batch_size: SLUL's beam width and sentences decoded together.
-        device: torch device.
-        name: the input's name for messages.
-
-    Returns:
-        PT-50 sequences named by line number, with ``text`` (sentence input) and ``gloss``.
-
-    Raises:
-        SignkitError: a folder is not a model of its kind.
-    """
-    from signkit.gloss import slul
-    from signkit.moe import model as moe
-
-    network, database = moe.load(g2p_model, device)
-    texts = [line.strip() for line in lines]
-    if gloss_model is not None:
-        t2g, tokenizer = slul.load(gloss_model, device)
-        with log.progress("t2g", total=len(texts), unit="sentences") as advance:
-            glosses = slul.translate(t2g, tokenizer, texts, beam=beam, batch_size=batch_size, device=device,
-                                     on_batch=advance)  # fmt: skip
-    else:
-        glosses, texts = texts, [None] * len(texts)
-    sequences = []
-    with log.progress("g2p", total=len(texts), unit="lines") as advance:
-        for number, (text, line) in enumerate(zip(texts, glosses), start=1):
-            log.detail(f"{name}:{number}: {line}")
-            points = moe.produce(network, database, line.split(), text or None)
-            sequences.append(moe.as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
-            advance(1)
-    return sequences

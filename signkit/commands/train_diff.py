@@ -104,7 +104,8 @@ def command(
 
     from accelerate import PartialState
 
-    from signkit.renderer.diffusion import METADATA, build_pairs, train_diff
+    from signkit.renderer.pairs import METADATA, build_pairs
+    from signkit.renderer.training import train_diff
     from signkit.renderer.frnet import FRNetConfig
 
     log.configure(quiet, verbose)

@@ -102,7 +102,7 @@ def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
     return resample(points, max(1, int(round(len(points) * fps / pose.body.fps))))
 
 
-def t2p(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
+def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
         fps: float = 25.0, name: str = "<stdin>", on_glosses: Callable[[int, list[str]], None] | None = None,
         join: str = "stitch") -> Iterator[Sequence]:  # fmt: skip
     """Text (or glosses) to PT-50 signing, one sequence per input line.

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -132,14 +131,14 @@ def active_span(points: np.ndarray, margin: int = 2) -> tuple[int, int]:
     return max(0, int(frames[0]) - margin), min(len(points), int(frames[-1]) + 1 + margin)
 
 
-def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: float = 0.2, max_gap: int = 10,
+def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, threshold: float = 0.2, max_gap: int = 10,
           max_missing: float = 0.5, stride: int = 1, trim: bool = True,
           texts: dict[str, tuple[str | None, str | None]] | None = None) -> Iterator[Sequence]:  # fmt: skip
     """Repair, normalise to PT-50, trim and subsample sequences (see the module docstring).
 
     Args:
         sequences: sequences of a layout with a PT-50 mapping (pt50, holistic, openpose-137).
-        report: filled in as sequences pass.
+        report: filled in as sequences pass (None: none kept).
         threshold: confidence below which a point is missing.
         max_gap: longest gap (frames) filled by interpolation.
         max_missing: a sequence with a larger share of missing PT-50 points is dropped.
@@ -152,6 +151,7 @@ def clean(sequences: Iterable[Sequence], report: CleanReport, *, threshold: floa
         PT-50 sequences with the same names. A sequence that cannot be converted is recorded in
         ``report.failed`` and skipped.
     """
+    report = CleanReport() if report is None else report
     for sequence in sequences:
         report.sequences_in += 1
         source, source_confidence = person0(sequence.pose)

@@ -9,7 +9,7 @@
   ``hand_left_keypoints_2d`` and ``hand_right_keypoints_2d`` (21 x 3), read into the
   ``openpose-137`` layout (pixels, confidence as given; frames without a person are missing).
 
-:func:`extract_many` runs a batch over worker processes; a failed input is returned as its
+:func:`extract` runs a batch over worker processes; a failed input is returned as its
 error, never stops the others. :func:`shard` splits a sorted input list into N shares.
 """
 
@@ -194,7 +194,7 @@ def _extract_one(source: str, path: str, fps: float | None) -> Sequence | Signki
         return SignkitError(f"{path}: {type(error).__name__}: {error}")
 
 
-def extract_many(inputs: list[str], source: str = VIDEO, workers: int = 1,
+def extract(inputs: list[str], source: str = VIDEO, workers: int = 1,
                  fps: float | None = None) -> Iterator[tuple[str, Sequence | SignkitError]]:  # fmt: skip
     """Extract keypoints from many inputs, in input order.
 

@@ -297,7 +297,7 @@ def _correct_flips(unit, frame_sequence, window: int = 5, significant: float = 0
     return unit
 
 
-def lift(sequences: Iterable[Sequence], *, layout: str = PT50, threshold: float = 0.2, use_depth: bool = True,
+def lift3d(sequences: Iterable[Sequence], *, layout: str = PT50, threshold: float = 0.2, use_depth: bool = True,
          batch_frames: int = 20_000, iterations: int = 200, device: str = "cpu",
          failed: list[str] | None = None) -> Iterator[Sequence]:  # fmt: skip
     """Lift sequences to 3D (see the module docstring).

@@ -1,24 +1,13 @@
-"""The diffusion renderer: paired training data, training the dual ControlNet, rendering poses to video.
+"""Rendering poses with the diffusion renderer: SignDiff's pose-to-video stage (Fang et al., 2023) on diffusers.
 
-SignDiff's pose-to-video stage (Fang et al., 2023) on diffusers:
-
-* :func:`build_pairs` turns videos and their keypoints into training pairs in diffusers' image
-  folder layout: ``metadata.jsonl`` (one JSON object a line: ``file_name`` the target frame,
-  ``pose_image``, ``frnet_image``, ``text`` the prompt) beside ``image/``, ``pose/`` and
-  ``frnet/`` PNG folders, and ``signkit_pairs.json`` (resolution, the training signer's
-  :class:`~signkit.renderer.condition.Placement`, FR-Net settings). Frames are squared as
-  diffusers' training scripts do (shorter side scaled to the resolution, centre crop).
-* :func:`train_diff` trains the dual-condition ControlNet of :mod:`signkit.renderer.controlnet`
-  (base UNet, VAE and text encoder frozen) with the denoising loss of diffusers'
-  ``train_controlnet.py`` (MSE to the noise, or to v for v-prediction bases) on the shared
-  Accelerate loop, dropping the FR-Net condition of a training pair with probability
-  ``frnet_dropout`` so the model also renders from the pose alone.
-* :class:`DiffusionRenderer` renders pose sequences with diffusers'
-  ``StableDiffusionControlNetPipeline`` (DDIM, deterministic), in batches of frames that all
-  start from one shared initial latent drawn from ``seed`` (the same noise for every frame:
-  frames differ only where the poses differ, which keeps the background and clothes steady).
-  The FR-Net condition at inference is ``none`` (pose only) or ``previous`` (the FR-Net image of
-  the previous generated frame, frame by frame).
+:class:`DiffusionRenderer` renders pose sequences with diffusers'
+``StableDiffusionControlNetPipeline`` (DDIM, deterministic), in batches of frames that all
+start from one shared initial latent drawn from ``seed`` (the same noise for every frame:
+frames differ only where the poses differ, which keeps the background and clothes steady).
+The FR-Net condition at inference is ``none`` (pose only) or ``previous`` (the FR-Net image of
+the previous generated frame, frame by frame). :class:`Base` is the frozen Stable Diffusion
+folder it stands on. Training pairs are built by :mod:`signkit.renderer.pairs`, the ControlNet
+trained by :mod:`signkit.renderer.training`.
 
 A renderer folder holds ``config.json`` (:class:`RendererConfig`, the base folder, the resolved
 options) and ``controlnet/`` (diffusers' layout). The base Stable Diffusion folder is not copied:
@@ -27,8 +16,6 @@ options) and ``controlnet/`` (diffusers' layout). The base Stable Diffusion fold
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,22 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.modelfolder import model_folder, write_config
+from signkit.modelfolder import model_folder
 from signkit.renderer.condition import Placement
 from signkit.renderer.frnet import FRNetConfig
+from signkit.renderer.prompts import DEFAULT_PROMPT
 
 KIND = "signkit-diffusion-renderer"
-METADATA, PAIRS = "metadata.jsonl", "signkit_pairs.json"
 CONTROLNET = "controlnet"
-DEFAULT_PROMPT = "a person signing, photo"
-# Named prompts for the several output styles of Stable Signer; --prompt gives any other.
-STYLES = {
-    "studio": "a sign language interpreter signing in front of a plain grey studio background, photo, sharp focus",
-    "news": "a sign language interpreter beside a television news programme, broadcast studio, photo",
-    "outdoor": "a person signing outdoors in a park, natural daylight, photo",
-    "cartoon": "a cartoon illustration of a person signing, clean lines, flat colours",
-    "sketch": "a pencil sketch of a person signing, black and white drawing",
-}
 FRNET_MODES = ("none", "previous")
 
 
@@ -76,192 +54,6 @@ class RendererConfig:
     frnet: dict = field(default_factory=lambda: asdict(FRNetConfig()))
     frnet_dropout: float = 0.5
     placement: dict = field(default_factory=lambda: asdict(Placement()))
-
-
-# --- paired training data --------------------------------------------------------------------------
-
-
-def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Path, resolution: int,
-                prompt: str = DEFAULT_PROMPT, frnet_config: FRNetConfig = FRNetConfig(), every: int = 1,
-                span: tuple[float, float] = (0.0, 1.0), on_frame: Callable[[int], None] | None = None) -> dict:  # fmt: skip
-    """Write training pairs (target frame, pose image, FR-Net image, prompt) of videos.
-
-    Args:
-        videos: video files or PNG frame folders of signers.
-        keypoints: for each video, a pose file (.pose or .h5 holding one sequence; holistic or
-            openpose-137 in the video's pixels, one frame per video frame), or None to extract
-            MediaPipe Holistic keypoints now.
-        folder: the pair folder to write (created; must not hold pairs already).
-        resolution: side of the square frames, in pixels (a multiple of 8).
-        prompt: the ``text`` of every pair.
-        frnet_config: FR-Net settings.
-        every: keep every n-th frame (consecutive frames are near duplicates).
-        span: the part of each video to take, as fractions of its frames: frame n (from 0) of N
-            is taken when ``span[0] * N <= n < span[1] * N`` (``(0, 0.75)`` and ``(0.75, 1)``
-            split every video into training and held-out frames).
-        on_frame: called with 1 per video frame read (progress).
-
-    Returns:
-        The summary written to ``signkit_pairs.json``: ``resolution``, ``pairs`` (count),
-        ``placement``, ``frnet``, ``prompt``, ``sources``.
-
-    Raises:
-        SignkitError: an unreadable video or pose file, keypoint and video frame counts that
-            differ, a folder that already holds pairs, or no frame that shows a signer.
-    """
-    if len(keypoints) != len(videos):
-        raise SignkitError(f"{len(videos)} videos but {len(keypoints)} keypoint files")
-    folder = Path(folder)
-    if (folder / METADATA).exists():
-        raise SignkitError(f"{folder}: holds training pairs already; give a new folder")
-    for part in ("image", "pose", "frnet"):
-        (folder / part).mkdir(parents=True, exist_ok=True)
-    rows, placements, sources = [], [], []
-    for video, keypoint_file in zip(videos, keypoints):
-        made, pixels = _video_pairs(video, keypoint_file, folder, resolution, prompt, frnet_config, every, span, on_frame)
-        rows += made
-        placements.append(pixels)
-        sources.append({"video": str(video), "keypoints": str(keypoint_file) if keypoint_file else None,
-                        "frames": len(pixels), "pairs": len(made)})  # fmt: skip
-    if not rows:
-        raise SignkitError(f"no frame of {', '.join(videos)} shows a signer (neck and shoulders)")
-    placement = Placement.of(np.concatenate(placements), resolution)
-    summary = {"resolution": resolution, "pairs": len(rows), "placement": asdict(placement),
-               "frnet": asdict(frnet_config), "prompt": prompt, "span": list(span), "sources": sources}  # fmt: skip
-    (folder / PAIRS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    temporary = folder / f".{METADATA}.tmp"
-    temporary.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    os.replace(temporary, folder / METADATA)  # last: a folder with metadata.jsonl is complete
-    return summary
-
-
-def _video_pairs(video: str, keypoint_file: str | None, folder: Path, resolution: int, prompt: str,
-                 frnet_config: FRNetConfig, every: int, span: tuple[float, float], on_frame) -> tuple[list[dict], np.ndarray]:  # fmt: skip
-    """Write one video's pairs; returns their metadata rows and the PT-50 pixels (frames, 50, 2)
-    of the frames taken (NaN rows for the others), for the placement."""
-    from itertools import chain
-
-    from signkit.pose.io import read_sequences
-    from signkit.renderer.condition import frame_condition, square_frame
-    from signkit.renderer.frnet import frnet
-    from signkit.video import read_frames
-
-    frames = iter(read_frames(Path(video))[0])
-    first = next(frames, None)
-    if first is None:
-        raise SignkitError(f"{video}: no frames")
-    frames = chain([first], frames)
-    if keypoint_file is None:
-        from signkit.prep.extract import holistic_of_frames
-
-        frames = list(frames)  # read twice: MediaPipe, then the pairs
-        pose = holistic_of_frames(frames, str(video))
-    else:
-        sequences = list(read_sequences(keypoint_file))
-        if len(sequences) != 1:
-            raise SignkitError(f"{keypoint_file}: holds {len(sequences)} sequences; give one per video")
-        pose = sequences[0].pose
-    total = len(pose.body.data)
-    height, width = first.shape[:2]
-    images, pixels = frame_condition(pose, width, height, resolution, str(keypoint_file or video))
-    stem = Path(video).stem if Path(video).is_file() else Path(video).name
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
-    rows, taken, count = [], np.zeros(total, dtype=bool), 0
-    for count, (condition, frame) in enumerate(zip(images, frames), start=1):  # images first: no frame lost
-        if on_frame is not None:
-            on_frame(1)
-        index = count - 1
-        if not (span[0] * total <= index < span[1] * total) or index % every or not np.isfinite(pixels[index, 1]).all():
-            continue  # outside the span, skipped, or no neck: no signer to condition on
-        target = square_frame(frame, resolution)
-        name = f"{stem}_{count:06d}.png"
-        for part, image in (("image", target), ("pose", condition), ("frnet", frnet(target, frnet_config))):
-            _write_png(folder / part / name, image)
-        rows.append({"file_name": f"image/{name}", "pose_image": f"pose/{name}", "frnet_image": f"frnet/{name}",
-                     "text": prompt})  # fmt: skip
-        taken[index] = True
-    count += sum(1 for _ in frames)  # video frames beyond the keypoints
-    if count != total:
-        raise SignkitError(f"{keypoint_file or video}: {total} keypoint frames for the {count} frames of {video}")
-    return rows, np.where(taken[:, None, None], pixels, np.nan)
-
-
-def _write_png(path: Path, image: np.ndarray) -> None:
-    import cv2
-
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise SignkitError(f"{path}: cannot write PNG")
-
-
-def read_pairs(folder: str | Path) -> tuple[list[dict], dict]:
-    """The rows of a pair folder's ``metadata.jsonl`` and its ``signkit_pairs.json`` summary.
-
-    Raises:
-        SignkitError: a missing file, a line that is not a JSON object with the four keys
-            (``FILE:LINE``), or a named image that does not exist.
-    """
-    folder = Path(folder)
-    try:
-        summary = json.loads((folder / PAIRS).read_text(encoding="utf-8"))
-        lines = (folder / METADATA).read_text(encoding="utf-8").splitlines()
-    except (OSError, ValueError) as error:
-        raise SignkitError(f"{folder}: not a pair folder of signkit train-diff ({type(error).__name__}: {error})") from None
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            names = [row["file_name"], row["pose_image"], row["frnet_image"]]
-            str(row["text"])
-        except (ValueError, KeyError, TypeError) as error:
-            raise SignkitError(f"{folder / METADATA}:{number}: not a pair ({type(error).__name__}: {error})") from None
-        for name in names:
-            if not (folder / name).is_file():
-                raise SignkitError(f"{folder / METADATA}:{number}: {name}: no such image")
-        rows.append(row)
-    if not rows:
-        raise SignkitError(f"{folder / METADATA}: no pairs")
-    return rows, summary
-
-
-def _image(path: Path) -> np.ndarray:
-    import cv2
-
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise SignkitError(f"{path}: cannot decode image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-class PairDataset:
-    """A pair folder as a map-style dataset of ``{"image", "condition", "text"}``: the target
-    frame float32 (3, R, R) in -1..1, the condition float32 (6, R, R) in 0..1 (pose RGB, then
-    FR-Net RGB) and the prompt; images are read when an example is taken."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.rows, self.summary = read_pairs(folder)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index: int) -> dict:
-        row = self.rows[index]
-        target = _image(self.folder / row["file_name"])
-        condition = np.concatenate([_image(self.folder / row["pose_image"]), _image(self.folder / row["frnet_image"])], -1)
-        return {"image": (target.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0),
-                "condition": condition.transpose(2, 0, 1).astype(np.float32) / 255.0, "text": row["text"]}
-
-
-def collate_pairs(examples: list[dict]) -> dict:
-    """Examples of :class:`PairDataset` to a batch: ``image`` (B, 3, R, R) and ``condition``
-    (B, 6, R, R) float32 tensors, ``text`` a list of B prompts."""
-    import torch
-
-    return {"image": torch.from_numpy(np.stack([e["image"] for e in examples])),
-            "condition": torch.from_numpy(np.stack([e["condition"] for e in examples])),
-            "text": [e["text"] for e in examples]}  # fmt: skip
 
 
 # --- the base model --------------------------------------------------------------------------------
@@ -317,127 +109,6 @@ class Base:
                                 truncation=True, return_tensors="pt").input_ids  # fmt: skip
         with torch.no_grad():
             return self.text_encoder(tokens.to(device))[0]
-
-
-def training_module(controlnet, base: Base, frnet_dropout: float):
-    """The module the shared loop trains: ``module(batch)`` (a :func:`collate_pairs` batch) is the
-    scalar denoising loss of one random timestep per pair. The ControlNet is its one submodule;
-    the frozen base is kept outside the module's parameters (not optimised, not in checkpoints)
-    and follows the ControlNet's device on the first step."""
-    import torch
-    import torch.nn.functional as F
-
-    class ControlNetTraining(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.controlnet = controlnet
-            self._base = (base,)  # a tuple: not registered as a submodule
-
-        def forward(self, batch: dict):
-            base = self._base[0]
-            device = next(self.controlnet.parameters()).device
-            if base.unet.device != device:
-                for part in (base.vae, base.unet, base.text_encoder):
-                    part.to(device)
-            image, condition = batch["image"].to(device), batch["condition"].to(device)
-            if frnet_dropout > 0:  # leave the FR-Net half out of some pairs (zeros: "no FR-Net")
-                keep = (torch.rand(len(condition), device=device) >= frnet_dropout).float()
-                condition = torch.cat([condition[:, :3], condition[:, 3:] * keep[:, None, None, None]], dim=1)
-            with torch.no_grad():
-                latents = base.vae.encode(image).latent_dist.sample() * base.vae.config.scaling_factor
-                states = base.encode_prompts(batch["text"], device)
-            noise = torch.randn_like(latents)
-            steps = torch.randint(0, base.scheduler.config.num_train_timesteps, (len(latents),), device=device)
-            noisy = base.scheduler.add_noise(latents, noise, steps)
-            down, mid = self.controlnet(noisy, steps, encoder_hidden_states=states, controlnet_cond=condition,
-                                        return_dict=False)  # fmt: skip
-            predicted = base.unet(noisy, steps, encoder_hidden_states=states, down_block_additional_residuals=down,
-                                  mid_block_additional_residual=mid, return_dict=False)[0]  # fmt: skip
-            if base.scheduler.config.prediction_type == "v_prediction":
-                target = base.scheduler.get_velocity(latents, noise, steps)
-            else:
-                target = noise
-            return F.mse_loss(predicted.float(), target.float())
-
-    return ControlNetTraining()
-
-
-def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str | Path, config, *,
-               frnet_dropout: float = 0.5, gradient_checkpointing: bool = False, inference_steps: int = 20,
-               options: dict | None = None) -> dict:  # fmt: skip
-    """Train the dual-condition ControlNet on a pair folder and write a renderer folder.
-
-    Args:
-        pairs: a pair folder of :func:`build_pairs`.
-        dev_pairs: a pair folder for validation, or None: its frames are rendered from their pose
-            images and compared with the real frames by SSIM, FR-Net left out (``ssim``, which
-            picks the best model) and from the previous frame (``ssim_previous``).
-        base_folder: the base Stable Diffusion folder (its latent size must divide the pairs'
-            resolution).
-        config: the shared loop's settings (``output_dir`` is the renderer folder).
-        frnet_dropout: probability of leaving out a pair's FR-Net condition (0-1).
-        gradient_checkpointing: recompute activations in the backward pass (less memory).
-        inference_steps: DDIM steps of validation renders.
-        options: the resolved options, saved in ``config.json``.
-
-    Returns:
-        :func:`signkit.train.train`'s result; ``best`` the best dev SSIM.
-
-    Raises:
-        SignkitError: unreadable pairs or base, or a resolution the base cannot take.
-    """
-    import torch
-
-    from signkit.renderer.controlnet import dual_controlnet, save_controlnet
-    from signkit.train import train
-
-    if not 0 <= frnet_dropout <= 1:
-        raise SignkitError(f"FR-Net dropout must be 0 to 1, got {frnet_dropout}")
-    dataset = PairDataset(pairs)
-    summary = dataset.summary
-    base = Base.load(base_folder)
-    resolution = int(summary["resolution"])
-    multiple = base.latent_scale * 2 ** (len(base.unet.config.block_out_channels) - 1)
-    if resolution % multiple:
-        raise SignkitError(f"{pairs}: resolution {resolution} is not a multiple of {multiple}, "
-                           f"which {base_folder}'s VAE and UNet need")  # fmt: skip
-    dev = PairDataset(dev_pairs) if dev_pairs else None
-    if dev is not None and int(dev.summary["resolution"]) != resolution:
-        raise SignkitError(f"{dev_pairs}: resolution {dev.summary['resolution']} differs from {pairs}'s {resolution}")
-    torch.manual_seed(config.seed)
-    controlnet = dual_controlnet(base.unet, base.latent_scale)
-    if gradient_checkpointing:
-        controlnet.enable_gradient_checkpointing()
-        base.unet.enable_gradient_checkpointing()
-    renderer_config = RendererConfig(base=str(Path(base_folder).resolve()), resolution=resolution,
-                                     prompt=dataset.rows[0]["text"], latent_scale=base.latent_scale,
-                                     frnet=summary["frnet"], frnet_dropout=frnet_dropout,
-                                     placement=summary["placement"])  # fmt: skip
-
-    def validate(model):
-        renderer = DiffusionRenderer(base, model.controlnet, renderer_config)
-        return {f"ssim{'' if mode == 'none' else '_' + mode}": dev_ssim(renderer, dev, inference_steps, config.seed, mode)
-                for mode in FRNET_MODES}  # fmt: skip
-
-    def save(model, folder):
-        save_controlnet(model.controlnet, Path(folder) / CONTROLNET)
-        write_config(Path(folder), KIND, renderer_config, options or {})
-
-    return train(config, training_module(controlnet, base, frnet_dropout), dataset, collate_pairs,
-                 lambda model, batch: (model(batch), {}), validate=validate if dev is not None else None,
-                 save=save, metric="ssim", greater_is_better=True)  # fmt: skip
-
-
-def dev_ssim(renderer: DiffusionRenderer, dev: PairDataset, steps: int, seed: int, frnet_mode: str = "none") -> float:
-    """Mean SSIM (:func:`signkit.evaluate.scores.frame_ssim`) against the real frames of the dev frames
-    rendered from their pose images, with the FR-Net condition of ``frnet_mode`` (as
-    :meth:`DiffusionRenderer.render_conditions`), in the order of the pair folder."""
-    from signkit.evaluate.scores import frame_ssim
-
-    poses = [_image(dev.folder / row["pose_image"]) for row in dev.rows]
-    rendered = renderer.render_conditions(poses, steps=steps, seed=seed, frnet_mode=frnet_mode)
-    targets = [_image(dev.folder / row["file_name"]) for row in dev.rows]
-    return float(np.mean([frame_ssim(a, b) for a, b in zip(rendered, targets)]))
 
 
 # --- rendering -------------------------------------------------------------------------------------

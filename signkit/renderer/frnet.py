@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from signkit.errors import SignkitError
+
+if TYPE_CHECKING:  # numpy and OpenCV load when a frame is made, not when the options are read
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ def frnet(frame: np.ndarray, config: FRNetConfig = FRNetConfig()) -> np.ndarray:
         SignkitError: a frame that is not RGB uint8.
     """
     import cv2
+    import numpy as np
 
     if not (isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3):
         got = f"{frame.dtype} {frame.shape}" if isinstance(frame, np.ndarray) else type(frame).__name__

@@ -1,0 +1,175 @@
+"""Text to signing poses end to end: the library function behind ``signkit t2p``.
+
+Three ways from sentences (or glosses) to PT-50 signing, one sequence per line:
+
+* the lexicon (default; no training, no download): English-to-ASL-gloss rules, each gloss a sign
+  of the lexicons (exact gloss, then lemma) or fingerspelled, the clips stitched into one fluent
+  sequence with a rest pose at both ends (:mod:`signkit.lexicons.pipeline`, after sign.mt's
+  spoken-to-signed, Moryossef et al., 2023);
+* a trained text-to-pose transformer (SignDiff; :mod:`signkit.transformer.model`);
+* Stable Signer's hierarchy: SLUL glosses (:mod:`signkit.gloss.slul`), then SLP-MoE poses
+  (:mod:`signkit.moe`).
+
+With subtitle cues, the per-line signing is laid on the programme's timeline
+(:func:`signkit.pipelines.timeline.timed_sequence`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from signkit import log
+from signkit.errors import SignkitError
+
+
+def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list[str | Path] | None = None,
+        signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
+        model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
+        gloss_model: str | Path | None = None, beam: int = 4, batch_size: int = 32, device: str = "cpu",
+        dtype: str = "float32", cues: list | None = None, name: str = "<stdin>") -> list:  # fmt: skip
+    """Sentences (or gloss lines) to PT-50 signing sequences.
+
+    The pipeline follows from the arguments: ``g2p_model`` (with ``gloss_model``, or gloss input)
+    runs the hierarchy, ``model`` a trained transformer, and neither the lexicon.
+
+    Args:
+        lines: the input: one string (split into lines) or an iterable of lines.
+        source: ``text`` (English) or ``gloss`` (space-separated glosses); None: text, or what
+            ``model`` reads.
+        lexicons: lexicon folders in sign.mt's layout, searched in order before the built-in
+            ASL fingerspelling alphabet; None: the folders in ``SIGNKIT_LEXICON`` (``:``-separated).
+        signed_language: code of the lexicon entries to use (``ase``: ASL).
+        fingerspell: lexicon: spell glosses the lexicons lack (else raise).
+        join: lexicon: ``stitch`` (retargeted, eased transitions) or ``concat`` (clips as recorded).
+        fps: frames per second made (lexicon: default 25; a model's own otherwise, and it must agree).
+        model: a model folder from ``signkit train-t2p``.
+        max_frames: model: longest sequence in frames (default: the model's).
+        g2p_model, gloss_model: the hierarchy's folders from ``train-g2p`` and ``train-t2g``.
+        beam: SLUL's beam width. batch_size: sentences decoded together (model, SLUL).
+        device, dtype: torch device and number type of the learned pipelines.
+        cues: subtitle cues (:class:`signkit.text.subtitles.Cue`), one per line: the result is
+            then one sequence of the whole programme from 0 s, each cue's signing at its cue.
+        name: the input's name in messages (``name:line``).
+
+    Returns:
+        :class:`signkit.pose.sequence.Sequence` objects named by line number (``000001`` ...),
+        pose (frames, 1, 50, 3) in PT-50 normalised units, with ``text`` and ``gloss`` where known;
+        or the one programme sequence with ``cues``.
+
+    Raises:
+        SignkitError: a gloss that cannot be signed (``name:line``), a folder that is not a model
+            of its kind, ``source`` or ``fps`` against a model's, or cues that do not fit.
+        ValueError: ``model`` together with ``g2p_model`` or ``lexicons``.
+    """
+    lines = lines.splitlines() if isinstance(lines, str) else list(lines)
+    if g2p_model is not None:
+        if model is not None or lexicons:
+            raise ValueError("the hierarchy (g2p_model) takes no t2p model or lexicons")
+        sequences = t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model,
+                                     beam=beam, batch_size=batch_size, device=device, name=name)  # fmt: skip
+    elif model is not None:
+        if lexicons:
+            raise ValueError("a t2p model needs no lexicons")
+        sequences = t2p_model(lines, model, source=source, fps=fps, max_frames=max_frames, batch_size=batch_size,
+                              device=device, dtype=dtype, name=name)  # fmt: skip
+    else:
+        sequences = t2p_lexicon(lines, lexicons, source=source or "text", signed_language=signed_language,
+                                fingerspell=fingerspell, join=join, fps=fps or 25.0, name=name)  # fmt: skip
+    if cues is None:
+        return sequences
+    from signkit.pipelines.timeline import timed_sequence
+
+    stem = Path(name).stem if name != "<stdin>" else "subtitles"
+    return [timed_sequence(sequences, cues, stem, report=lambda line: log.info(f"{name}: {line}"))]
+
+
+def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, source: str = "text",
+                signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float = 25.0,
+                name: str = "<stdin>") -> list:  # fmt: skip
+    """Lines to sequences with the lexicons (see :func:`t2p` for the arguments and
+    :func:`signkit.lexicons.pipeline.sign_lines` for the method); each line's glosses are logged
+    with ``-v``.
+
+    Raises:
+        SignkitError: a lexicon folder that cannot be read, or a gloss that cannot be signed.
+    """
+    from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
+    from signkit.lexicons.pipeline import sign_lines
+
+    folders = lexicons or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
+    lexicon = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
+    with log.progress("t2p", total=len(lines), unit="lines") as advance:
+
+        def show(number: int, glosses: list[str]) -> None:
+            log.detail(f"{name}:{number}: {' '.join(glosses)}")
+            advance(1)
+
+        return list(sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, fps=fps, name=name,
+                               on_glosses=show, join=join))  # fmt: skip
+
+
+def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None, fps: float | None = None,
+              max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
+              name: str = "<stdin>") -> list:  # fmt: skip
+    """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
+
+    Raises:
+        SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
+    """
+    from signkit.transformer import model as t2p
+
+    network, vocabulary, model_source, header = t2p.load(folder, device)
+    if source is not None and source != model_source:
+        raise SignkitError(f"{folder} reads {model_source}, not {source} (--from)")
+    if fps is not None and fps != network.config.fps:
+        raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
+
+    def unknown(number: int, tokens: list[str]) -> None:
+        log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
+
+    with log.progress("t2p", total=len(lines), unit="lines") as advance:
+        return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
+                           max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
+                           on_batch=advance)  # fmt: skip
+
+
+def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
+                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
+    """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses.
+
+    Args:
+        lines: sentences, or gloss lines when ``gloss_model`` is None.
+        g2p_model: a model folder from train-g2p.
+        gloss_model: a model folder from train-t2g, or None for gloss input.
+        beam, batch_size: SLUL's beam width and sentences decoded together.
+        device: torch device.
+        name: the input's name for messages.
+
+    Returns:
+        PT-50 sequences named by line number, with ``text`` (sentence input) and ``gloss``.
+
+    Raises:
+        SignkitError: a folder is not a model of its kind.
+    """
+    from signkit.gloss import slul
+    from signkit.moe import model as moe
+
+    network, database = moe.load(g2p_model, device)
+    texts = [line.strip() for line in lines]
+    if gloss_model is not None:
+        t2g, tokenizer = slul.load(gloss_model, device)
+        with log.progress("t2g", total=len(texts), unit="sentences") as advance:
+            glosses = slul.translate(t2g, tokenizer, texts, beam=beam, batch_size=batch_size, device=device,
+                                     on_batch=advance)  # fmt: skip
+    else:
+        glosses, texts = texts, [None] * len(texts)
+    sequences = []
+    with log.progress("g2p", total=len(texts), unit="lines") as advance:
+        for number, (text, line) in enumerate(zip(texts, glosses), start=1):
+            log.detail(f"{name}:{number}: {line}")
+            points = moe.produce(network, database, line.split(), text or None)
+            sequences.append(moe.as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
+            advance(1)
+    return sequences

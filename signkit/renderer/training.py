@@ -1,0 +1,141 @@
+"""Training the diffusion renderer: SignDiff's dual-condition ControlNet (Fang et al., 2023) on diffusers.
+
+:func:`train_diff` trains the dual-condition ControlNet of :mod:`signkit.renderer.controlnet`
+(base UNet, VAE and text encoder frozen) with the denoising loss of diffusers'
+``train_controlnet.py`` (MSE to the noise, or to v for v-prediction bases) on the shared
+Accelerate loop, dropping the FR-Net condition of a training pair with probability
+``frnet_dropout`` so the model also renders from the pose alone; dev pairs are rendered and
+scored by SSIM against the real frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from signkit.errors import SignkitError
+from signkit.modelfolder import write_config
+from signkit.renderer.diffusion import CONTROLNET, FRNET_MODES, KIND, Base, DiffusionRenderer, RendererConfig
+from signkit.renderer.pairs import PairDataset, collate_pairs, read_image
+
+
+def training_module(controlnet, base: Base, frnet_dropout: float):
+    """The module the shared loop trains: ``module(batch)`` (a :func:`collate_pairs` batch) is the
+    scalar denoising loss of one random timestep per pair. The ControlNet is its one submodule;
+    the frozen base is kept outside the module's parameters (not optimised, not in checkpoints)
+    and follows the ControlNet's device on the first step."""
+    import torch
+    import torch.nn.functional as F
+
+    class ControlNetTraining(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.controlnet = controlnet
+            self._base = (base,)  # a tuple: not registered as a submodule
+
+        def forward(self, batch: dict):
+            base = self._base[0]
+            device = next(self.controlnet.parameters()).device
+            if base.unet.device != device:
+                for part in (base.vae, base.unet, base.text_encoder):
+                    part.to(device)
+            image, condition = batch["image"].to(device), batch["condition"].to(device)
+            if frnet_dropout > 0:  # leave the FR-Net half out of some pairs (zeros: "no FR-Net")
+                keep = (torch.rand(len(condition), device=device) >= frnet_dropout).float()
+                condition = torch.cat([condition[:, :3], condition[:, 3:] * keep[:, None, None, None]], dim=1)
+            with torch.no_grad():
+                latents = base.vae.encode(image).latent_dist.sample() * base.vae.config.scaling_factor
+                states = base.encode_prompts(batch["text"], device)
+            noise = torch.randn_like(latents)
+            steps = torch.randint(0, base.scheduler.config.num_train_timesteps, (len(latents),), device=device)
+            noisy = base.scheduler.add_noise(latents, noise, steps)
+            down, mid = self.controlnet(noisy, steps, encoder_hidden_states=states, controlnet_cond=condition,
+                                        return_dict=False)  # fmt: skip
+            predicted = base.unet(noisy, steps, encoder_hidden_states=states, down_block_additional_residuals=down,
+                                  mid_block_additional_residual=mid, return_dict=False)[0]  # fmt: skip
+            if base.scheduler.config.prediction_type == "v_prediction":
+                target = base.scheduler.get_velocity(latents, noise, steps)
+            else:
+                target = noise
+            return F.mse_loss(predicted.float(), target.float())
+
+    return ControlNetTraining()
+
+
+def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str | Path, config, *,
+               frnet_dropout: float = 0.5, gradient_checkpointing: bool = False, inference_steps: int = 20,
+               options: dict | None = None) -> dict:  # fmt: skip
+    """Train the dual-condition ControlNet on a pair folder and write a renderer folder.
+
+    Args:
+        pairs: a pair folder of :func:`build_pairs`.
+        dev_pairs: a pair folder for validation, or None: its frames are rendered from their pose
+            images and compared with the real frames by SSIM, FR-Net left out (``ssim``, which
+            picks the best model) and from the previous frame (``ssim_previous``).
+        base_folder: the base Stable Diffusion folder (its latent size must divide the pairs'
+            resolution).
+        config: the shared loop's settings (``output_dir`` is the renderer folder).
+        frnet_dropout: probability of leaving out a pair's FR-Net condition (0-1).
+        gradient_checkpointing: recompute activations in the backward pass (less memory).
+        inference_steps: DDIM steps of validation renders.
+        options: the resolved options, saved in ``config.json``.
+
+    Returns:
+        :func:`signkit.train.train`'s result; ``best`` the best dev SSIM.
+
+    Raises:
+        SignkitError: unreadable pairs or base, or a resolution the base cannot take.
+    """
+    import torch
+
+    from signkit.renderer.controlnet import dual_controlnet, save_controlnet
+    from signkit.train import train
+
+    if not 0 <= frnet_dropout <= 1:
+        raise SignkitError(f"FR-Net dropout must be 0 to 1, got {frnet_dropout}")
+    dataset = PairDataset(pairs)
+    summary = dataset.summary
+    base = Base.load(base_folder)
+    resolution = int(summary["resolution"])
+    multiple = base.latent_scale * 2 ** (len(base.unet.config.block_out_channels) - 1)
+    if resolution % multiple:
+        raise SignkitError(f"{pairs}: resolution {resolution} is not a multiple of {multiple}, "
+                           f"which {base_folder}'s VAE and UNet need")  # fmt: skip
+    dev = PairDataset(dev_pairs) if dev_pairs else None
+    if dev is not None and int(dev.summary["resolution"]) != resolution:
+        raise SignkitError(f"{dev_pairs}: resolution {dev.summary['resolution']} differs from {pairs}'s {resolution}")
+    torch.manual_seed(config.seed)
+    controlnet = dual_controlnet(base.unet, base.latent_scale)
+    if gradient_checkpointing:
+        controlnet.enable_gradient_checkpointing()
+        base.unet.enable_gradient_checkpointing()
+    renderer_config = RendererConfig(base=str(Path(base_folder).resolve()), resolution=resolution,
+                                     prompt=dataset.rows[0]["text"], latent_scale=base.latent_scale,
+                                     frnet=summary["frnet"], frnet_dropout=frnet_dropout,
+                                     placement=summary["placement"])  # fmt: skip
+
+    def validate(model):
+        renderer = DiffusionRenderer(base, model.controlnet, renderer_config)
+        return {f"ssim{'' if mode == 'none' else '_' + mode}": dev_ssim(renderer, dev, inference_steps, config.seed, mode)
+                for mode in FRNET_MODES}  # fmt: skip
+
+    def save(model, folder):
+        save_controlnet(model.controlnet, Path(folder) / CONTROLNET)
+        write_config(Path(folder), KIND, renderer_config, options or {})
+
+    return train(config, training_module(controlnet, base, frnet_dropout), dataset, collate_pairs,
+                 lambda model, batch: (model(batch), {}), validate=validate if dev is not None else None,
+                 save=save, metric="ssim", greater_is_better=True)  # fmt: skip
+
+
+def dev_ssim(renderer: DiffusionRenderer, dev: PairDataset, steps: int, seed: int, frnet_mode: str = "none") -> float:
+    """Mean SSIM (:func:`signkit.evaluate.scores.frame_ssim`) against the real frames of the dev frames
+    rendered from their pose images, with the FR-Net condition of ``frnet_mode`` (as
+    :meth:`DiffusionRenderer.render_conditions`), in the order of the pair folder."""
+    from signkit.evaluate.scores import frame_ssim
+
+    poses = [read_image(dev.folder / row["pose_image"]) for row in dev.rows]
+    rendered = renderer.render_conditions(poses, steps=steps, seed=seed, frnet_mode=frnet_mode)
+    targets = [read_image(dev.folder / row["file_name"]) for row in dev.rows]
+    return float(np.mean([frame_ssim(a, b) for a, b in zip(rendered, targets)]))
