@@ -51,7 +51,7 @@ def main() -> None:
         if not options.gloss_model:
             _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", gloss_model, "--vocabulary", "3000", "--d-model", "256",
                     "--feed-forward", "512", "--layers", "2", "--max-steps", "300", "--batch-size", "64",
-                    "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpoint-every", "0"])  # fmt: skip
+                    "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpointing-steps", "0"])  # fmt: skip
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])

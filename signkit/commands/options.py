@@ -3,11 +3,15 @@ reading of many input files that several commands share."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
 
+from signkit import log
 from signkit.pose import FORMATS
 from signkit.renderer.frnet import FRNetConfig
 
@@ -88,36 +92,99 @@ def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, fai
             log.console.print(f"Error: {error}", markup=False)
 
 
-# Options of every train-* command, mapped onto signkit.train.TrainConfig by train_config().
-MaxSteps = Annotated[int, typer.Option("--max-steps", min=1, help="Optimiser steps to train for.")]
-BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")]
-LearningRate = Annotated[float, typer.Option("--learning-rate", min=0.0, help="Peak AdamW learning rate.")]
-WarmupSteps = Annotated[int, typer.Option("--warmup-steps", min=0, help="Linear warm-up steps.")]
-LrSchedule = Annotated[str, typer.Option("--lr-schedule", metavar="constant|cosine", callback=one_of("constant", "cosine"),
-                                         help="Learning rate after the warm-up: constant, or cosine decay to 0 at --max-steps.")]
-CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=0, help="Steps between checkpoints (0: none).")]
-CheckpointsLimit = Annotated[int, typer.Option("--checkpoints-total-limit", min=1, help="Checkpoints kept.")]
-ValidateEvery = Annotated[int, typer.Option("--validate-every", "--validation-every", min=0, help="Steps between validations on --dev (0: at the end).")]
-Resume = Annotated[Optional[str], typer.Option("--resume-from-checkpoint", metavar="DIR|latest", show_default=False,
-                                               help="Continue from a checkpoint folder, or the latest in OUT/checkpoints.")]  # fmt: skip
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (initialisation and data order).")]
-MixedPrecision = Annotated[str, typer.Option("--mixed-precision", metavar="auto|no|fp16|bf16",
-                                             help="Mixed precision; auto: bf16/fp16 on a GPU, none on a CPU.")]  # fmt: skip
 
 
-def train_config(output: str, max_steps: int, batch_size: int, learning_rate: float, warmup_steps: int,
-                 checkpoint_every: int, checkpoints_total_limit: int, validate_every: int, resume: str | None,
-                 seed: int, mixed_precision: str, lr_schedule: str = "constant"):  # fmt: skip
-    """The :class:`signkit.train.TrainConfig` of a train-* command's shared options."""
-    from signkit.train import TrainConfig
+# The options of every train-* command, defined once. They carry the names of diffusers'
+# training scripts; the names signkit used before stay as hidden aliases so Makefiles keep working.
+@dataclass(frozen=True)
+class _TrainOption:
+    name: str  # the TrainConfig field, or "output_dir"
+    type: object
+    option: object  # the typer.Option, names and help
+    aliases: tuple[str, ...] = ()  # hidden option names of the same meaning
 
-    if mixed_precision not in ("auto", "no", "fp16", "bf16"):
-        raise typer.BadParameter(f"{mixed_precision!r} is not auto, no, fp16 or bf16", param_hint="--mixed-precision")
-    return TrainConfig(output_dir=output, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
-                       warmup_steps=warmup_steps, checkpoint_every=checkpoint_every,
-                       checkpoints_total_limit=checkpoints_total_limit, validate_every=validate_every,
-                       resume_from_checkpoint=resume, seed=seed, mixed_precision=mixed_precision,
-                       lr_schedule=lr_schedule)  # fmt: skip
+
+_TRAIN_OPTIONS = (
+    _TrainOption("output_dir", str, typer.Option("-o", "--output-dir", metavar="DIR", help="The model folder to write."),
+                 ("--output",)),
+    _TrainOption("max_steps", int, typer.Option("--max-steps", min=1, help="Optimiser steps to train for.")),
+    _TrainOption("batch_size", int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")),
+    _TrainOption("learning_rate", float, typer.Option("--learning-rate", min=0.0, help="Peak AdamW learning rate.")),
+    _TrainOption("warmup_steps", int, typer.Option("--warmup-steps", min=0, help="Linear warm-up steps.")),
+    _TrainOption("lr_schedule", str, typer.Option("--lr-schedule", metavar="constant|cosine", callback=one_of("constant", "cosine"),
+                                                  help="Learning rate after the warm-up: constant, or cosine decay to 0 at --max-steps.")),
+    _TrainOption("checkpoint_every", int, typer.Option("--checkpointing-steps", min=0, help="Steps between checkpoints (0: none)."),
+                 ("--checkpoint-every",)),
+    _TrainOption("checkpoints_total_limit", int, typer.Option("--checkpoints-total-limit", min=1, help="Checkpoints kept.")),
+    _TrainOption("validate_every", int, typer.Option("--validation-steps", min=0,
+                                                     help="Steps between validations on the dev data (0: at the end)."),
+                 ("--validate-every", "--validation-every")),
+    _TrainOption("resume_from_checkpoint", Optional[str],
+                 typer.Option("--resume-from-checkpoint", metavar="DIR|latest", show_default=False,
+                              help="Continue from a checkpoint folder, or the latest in OUT/checkpoints.")),
+    _TrainOption("seed", int, Seed.__metadata__[0]),
+    _TrainOption("mixed_precision", str, typer.Option("--mixed-precision", metavar="auto|no|fp16|bf16",
+                                                      callback=one_of("auto", "no", "fp16", "bf16"),
+                                                      help="Mixed precision; auto: bf16/fp16 on a GPU, none on a CPU.")),
+)  # fmt: skip
+
+
+def training_command(*, max_steps: int, batch_size: int, learning_rate: float, checkpointing_steps: int,
+                     validation_steps: int, warmup_steps: int = 0, metric: str | None = None, writes: str = "model"):  # fmt: skip
+    """Make a train-* command of ``function(config: TrainConfig, **its own options) -> result``.
+
+    The shared training options (``-o/--output-dir``, ``--max-steps``, ``--batch-size``,
+    ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``, ``--checkpointing-steps``,
+    ``--checkpoints-total-limit``, ``--validation-steps``, ``--resume-from-checkpoint``,
+    ``--seed``, ``--mixed-precision``; the old names ``--output``, ``--checkpointing-steps``,
+    ``--validation-steps`` and ``--validation-steps`` hidden) are added to the command's signature
+    with this command's defaults and reach it as one :class:`signkit.train.TrainConfig`. The
+    command returns :func:`signkit.train.train`'s result; its closing line names the steps, the
+    best ``metric`` on the dev data (a format such as ``"dev DTW {:.4f}"``) and the folder.
+    """
+    defaults = {"output_dir": None, "max_steps": max_steps, "batch_size": batch_size,
+                "learning_rate": learning_rate, "warmup_steps": warmup_steps, "lr_schedule": "constant",
+                "checkpoint_every": checkpointing_steps, "checkpoints_total_limit": 3, "validate_every": validation_steps,
+                "resume_from_checkpoint": None, "seed": 42, "mixed_precision": "auto"}  # fmt: skip
+
+    def decorate(function):
+        own = [p for p in inspect.signature(function, eval_str=True).parameters.values() if p.name != "config"]
+        shared, hidden = [], []
+        for option in _TRAIN_OPTIONS:
+            shared.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=defaults[option.name],
+                                            annotation=Annotated[option.type, option.option]))  # fmt: skip
+            for alias in option.aliases:
+                hidden.append(inspect.Parameter(f"{option.name}__{alias.strip('-').replace('-', '_')}",
+                                                inspect.Parameter.KEYWORD_ONLY, default=None,
+                                                annotation=Annotated[Optional[option.type], typer.Option(alias, hidden=True)]))  # fmt: skip
+        quiet_verbose = [p for p in own if p.name in ("quiet", "verbose")]
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p not in quiet_verbose]
+        parameters += shared + hidden + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in quiet_verbose]
+
+        @functools.wraps(function)
+        def command(**values):
+            from signkit.train import TrainConfig
+
+            settings = {}
+            for option in _TRAIN_OPTIONS:
+                settings[option.name] = values.pop(option.name)
+                for alias in option.aliases:
+                    given = values.pop(f"{option.name}__{alias.strip('-').replace('-', '_')}")
+                    settings[option.name] = settings[option.name] if given is None else given
+            if settings["output_dir"] is None:
+                raise typer.BadParameter("the folder to write is missing", param_hint="-o/--output-dir")
+            result = function(config=TrainConfig(**settings), **values)
+            best = f", best {metric.format(result['best'])}" if metric and result["best"] is not None else ""
+            log.info(f"{function.__module__.rsplit('.', 1)[-1].replace('_', '-')}: {result['step']} steps{best}; "
+                     f"{writes} in {settings['output_dir']}")  # fmt: skip
+            return result
+
+        command.__signature__ = inspect.Signature(parameters)
+        command.__annotations__ = {p.name: p.annotation for p in parameters}
+        return command
+
+    return decorate
 
 
 # Video output of `signkit render` and `signkit frnet`: an MP4 or a folder of PNG frames.

@@ -15,34 +15,20 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import (
-    BatchSize,
-    CheckpointEvery,
-    CheckpointsLimit,
-    From,
-    LearningRate,
-    LrSchedule,
-    MaxSteps,
-    MixedPrecision,
-    Quiet,
-    Resume,
-    Seed,
-    ValidateEvery,
-    Verbose,
-    WarmupSteps,
-    train_config,
-)
+from signkit.commands.options import From, Quiet, Verbose, training_command
 
 NAME = "train-bt"
 EXAMPLES = [
     "signkit train-bt ../shared/data/phoenix14t/sample/train.skels --dev ../shared/data/phoenix14t/sample/dev.skels "
-    "-o bt-phoenix --d-model 64 --heads 4 --layers 2 --feed-forward 128 --max-steps 20 --validate-every 10",
+    "-o bt-phoenix --d-model 64 --heads 4 --layers 2 --feed-forward 128 --max-steps 20 --validation-steps 10",
 ]
 
 
+@training_command(max_steps=2000, batch_size=32, learning_rate=1e-3, checkpointing_steps=500, validation_steps=500,
+                  warmup_steps=100, metric="dev BLEU-4 {:.2f}")
 def command(
+    config,
     files: list[str] = typer.Argument(..., metavar="FILE...", help="Training poses with texts (.skels, .h5, .pose)."),
-    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[str] = typer.Option(None, "--dev", metavar="FILE", show_default=False,
                                       help="Development poses with texts: BLEU-4 picks the best model."),
     source_format: From = None,
@@ -55,20 +41,9 @@ def command(
     label_smoothing: float = typer.Option(0.0, "--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the text loss."),
     gloss_weight: float = typer.Option(1.0, "--gloss-weight", min=0.0,
                                        help="Weight of the CTC gloss loss (when every sequence has glosses; 0: no gloss head)."),
-    max_steps: MaxSteps = 2000,
-    batch_size: BatchSize = 32,
-    learning_rate: LearningRate = 1e-3,
-    warmup_steps: WarmupSteps = 100,
-    lr_schedule: LrSchedule = "constant",
-    checkpoint_every: CheckpointEvery = 500,
-    checkpoints_total_limit: CheckpointsLimit = 3,
-    validate_every: ValidateEvery = 500,
-    resume: Resume = None,
-    seed: Seed = 42,
-    mixed_precision: MixedPrecision = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
-) -> None:
+) -> dict:
     from dataclasses import asdict
     from functools import partial
 
@@ -83,8 +58,6 @@ def command(
     from signkit.train import train
 
     log.configure(quiet, verbose)
-    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     sequences = [s for file in files for s in read_sequences(file, source_format)]
     dev_sequences = list(read_sequences(dev, source_format)) if dev else []
     if not sequences:
@@ -104,7 +77,7 @@ def command(
         dropout=dropout, max_frames=max(2000, longest), max_tokens=max(200, *(len(e.tokens) for e in train_examples)),
         layout=sequences[0].layout,
     )  # fmt: skip
-    torch.manual_seed(seed)
+    torch.manual_seed(config.seed)
     model = bt.build_model(model_config)
     stacked = np.concatenate([e.frames for e in train_examples])
     model.mean.copy_(torch.from_numpy(stacked.mean(0)))
@@ -116,11 +89,10 @@ def command(
         bt.save(model, tokenizer, glosses, folder, options)
 
     def validate(model):
-        hypotheses = bt.translate(model, tokenizer, dev_sequences, batch_size=batch_size,
+        hypotheses = bt.translate(model, tokenizer, dev_sequences, batch_size=config.batch_size,
                                   device=next(model.parameters()).device.type)  # fmt: skip
         return {"bleu4": bleu(hypotheses, [[s.text or "" for s in dev_sequences]]).score}
 
     result = train(config, model, train_examples, bt.collate, partial(bt.loss, gloss_weight=gloss_weight, label_smoothing=label_smoothing),
                    validate=validate if dev_sequences else None, save=save, metric="bleu4", greater_is_better=True)  # fmt: skip
-    best = f", best dev BLEU-4 {result['best']:.2f}" if result["best"] is not None else ""
-    log.info(f"train-bt: {result['step']} steps{best}; model in {output}")
+    return result

@@ -27,24 +27,13 @@ import typer
 
 from signkit import log
 from signkit.commands.options import (
-    BatchSize,
-    CheckpointEvery,
-    CheckpointsLimit,
     FRNET_DEFAULTS,
     FRNetBlockSize,
     FRNetConstant,
     FRNetKernel,
-    LearningRate,
-    LrSchedule,
-    MaxSteps,
-    MixedPrecision,
     Quiet,
-    Resume,
-    Seed,
-    ValidateEvery,
     Verbose,
-    WarmupSteps,
-    train_config,
+    training_command,
 )
 
 NAME = "train-diff"
@@ -63,9 +52,11 @@ def _hold_out(value: float) -> float:
     return value
 
 
+@training_command(max_steps=1000, batch_size=4, learning_rate=1e-5, checkpointing_steps=500, validation_steps=500,
+                  metric="dev SSIM {:.4f}", writes="renderer")
 def command(
+    config,
     inputs: list[str] = typer.Argument(..., metavar="VIDEO...", help="Videos or PNG frame folders of signers, or one pair folder."),
-    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The renderer folder to write."),
     base: str = typer.Option(..., "--base", metavar="DIR|tiny|sd15",
                              help="A local Stable Diffusion folder (diffusers' layout); tiny or sd15 (when no such folder "
                                   "exists): random weights of that size built from configs into OUT/base, to try the "
@@ -86,20 +77,9 @@ def command(
     kernel: FRNetKernel = FRNET_DEFAULTS.kernel,
     gradient_checkpointing: bool = typer.Option(False, "--gradient-checkpointing", help="Recompute activations: less memory, slower."),
     inference_steps: int = typer.Option(20, "--inference-steps", min=1, help="DDIM steps of validation renders."),
-    max_steps: MaxSteps = 1000,
-    batch_size: BatchSize = 4,
-    learning_rate: LearningRate = 1e-5,
-    warmup_steps: WarmupSteps = 0,
-    lr_schedule: LrSchedule = "constant",
-    checkpoint_every: CheckpointEvery = 500,
-    checkpoints_total_limit: CheckpointsLimit = 3,
-    validate_every: ValidateEvery = 500,
-    resume: Resume = None,
-    seed: Seed = 42,
-    mixed_precision: MixedPrecision = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
-) -> None:
+) -> dict:
     from dataclasses import asdict
 
     from accelerate import PartialState
@@ -113,9 +93,7 @@ def command(
         raise typer.BadParameter(f"{resolution} is not a multiple of 8", param_hint="--resolution")
     if dev and hold_out:
         raise typer.BadParameter("give --dev or --hold-out, not both", param_hint="--hold-out")
-    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
-    out = Path(output)
+    out = Path(config.output_dir)
     if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
         if keypoints or hold_out:
             raise typer.BadParameter("a pair folder is already built: --keypoints and --hold-out apply to videos")
@@ -129,7 +107,7 @@ def command(
         state = PartialState()  # under accelerate launch: the main process builds, the others then read
         for folder, span in splits:
             with state.main_process_first():
-                if (Path(folder) / METADATA).is_file() and (resume or not state.is_main_process):
+                if (Path(folder) / METADATA).is_file() and (config.resume_from_checkpoint or not state.is_main_process):
                     continue  # the pairs of the run resumed, or just built by the main process
                 with log.progress("pairs", unit="frames") as advance:
                     summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
@@ -142,12 +120,11 @@ def command(
     if base in PRESETS and not Path(base).is_dir():
         with PartialState().main_process_first():
             if not (out / "base" / "model_index.json").is_file():
-                build_base(out / "base", base, seed=seed)
+                build_base(out / "base", base, seed=config.seed)
                 log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
         base = str(out / "base")
     options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
                "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip
     result = train_diff(pairs, dev, base, config, frnet_dropout=frnet_dropout,
                         gradient_checkpointing=gradient_checkpointing, inference_steps=inference_steps, options=options)  # fmt: skip
-    best = f", best dev SSIM {result['best']:.4f}" if result["best"] is not None else ""
-    log.info(f"train-diff: {result['step']} steps{best}; renderer in {output}")
+    return result

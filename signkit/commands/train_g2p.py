@@ -19,22 +19,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import (
-    BatchSize,
-    CheckpointEvery,
-    CheckpointsLimit,
-    LearningRate,
-    LrSchedule,
-    MaxSteps,
-    MixedPrecision,
-    Quiet,
-    Resume,
-    Seed,
-    ValidateEvery,
-    Verbose,
-    WarmupSteps,
-    train_config,
-)
+from signkit.commands.options import Quiet, Verbose, training_command
 
 NAME = "train-g2p"
 EXAMPLES = [
@@ -43,10 +28,12 @@ EXAMPLES = [
 ]
 
 
+@training_command(max_steps=60, batch_size=4, learning_rate=3e-4, checkpointing_steps=0, validation_steps=50,
+                  warmup_steps=20, metric="dev DTW {:.4f}")
 def command(
+    config,
     files: list[str] = typer.Argument(..., metavar="SENTENCES...",
                                       help="Training sentences with gloss timings: NAME_metadata.json (or NAME_original.pose) files, or folders."),
-    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[list[str]] = typer.Option(None, "--dev", metavar="SENTENCES", show_default=False,
                                             help="Development sentences (repeatable): DTW picks the best model."),
     hidden: int = typer.Option(128, "--hidden", min=8, help="Width of the query, gating and choice networks."),
@@ -58,31 +45,17 @@ def command(
     hand: float = typer.Option(1.0, "--hand", min=0.0, metavar="W", help="Weight of the hand-fidelity loss."),
     duration: float = typer.Option(0.1, "--duration", min=0.0, metavar="W", help="Weight of the duration and transition losses."),
     signed_language: str = typer.Option("gsg", "--signed-language", help="Signed language code (database entries, manual alphabet)."),
-    max_steps: MaxSteps = 60,
-    batch_size: BatchSize = 4,
-    learning_rate: LearningRate = 3e-4,
-    warmup_steps: WarmupSteps = 20,
-    lr_schedule: LrSchedule = "constant",
-    checkpoint_every: CheckpointEvery = 0,
-    checkpoints_total_limit: CheckpointsLimit = 3,
-    validate_every: ValidateEvery = 50,
-    resume: Resume = None,
-    seed: Seed = 42,
-    mixed_precision: MixedPrecision = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
-) -> None:
+) -> dict:
     from dataclasses import asdict
 
     from signkit.moe.model import MoEConfig, train_g2p
 
     log.configure(quiet, verbose)
-    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = MoEConfig(hidden=hidden, candidates=candidates, refine_channels=refine_channels, refine_layers=refine_layers,
                       velocity=velocity, smoothing=smoothing, hand=hand, duration=duration,
                       signed_language=signed_language)  # fmt: skip
     options = {"files": files, "dev": dev, "model": asdict(model), "train": asdict(config)}
     result = train_g2p(files, dev, model, config, options=options)
-    best = f", best dev DTW {result['best']:.4f}" if result["best"] is not None else ""
-    log.info(f"train-g2p: {result['step']} steps{best}; model in {output}")
+    return result

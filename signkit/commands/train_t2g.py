@@ -17,22 +17,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import (
-    BatchSize,
-    CheckpointEvery,
-    CheckpointsLimit,
-    LearningRate,
-    LrSchedule,
-    MaxSteps,
-    MixedPrecision,
-    Quiet,
-    Resume,
-    Seed,
-    ValidateEvery,
-    Verbose,
-    WarmupSteps,
-    train_config,
-)
+from signkit.commands.options import Quiet, Verbose, training_command
 
 NAME = "train-t2g"
 EXAMPLES = [
@@ -45,9 +30,11 @@ EXAMPLES = [
 ]
 
 
+@training_command(max_steps=20000, batch_size=64, learning_rate=5e-4, checkpointing_steps=1000, validation_steps=1000,
+                  warmup_steps=1000, metric="dev BLEU-4 {:.2f}")
 def command(
+    config,
     files: list[str] = typer.Argument(..., metavar="CSV...", help="Training sentences with glosses (id|signer|annotation|translation)."),
-    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[str] = typer.Option(None, "--dev", metavar="CSV", show_default=False,
                                       help="Development sentences with glosses: BLEU-4 picks the best model."),
     d_model: int = typer.Option(256, "--d-model", min=8, help="Width of embeddings and states."),
@@ -65,20 +52,9 @@ def command(
                                       help="Weight of the sentence-gloss contrastive loss (0: off)."),
     temperature: float = typer.Option(0.1, "--temperature", min=0.01, help="Temperature of the contrastive loss."),
     vocabulary: int = typer.Option(8000, "--vocabulary", min=260, help="Largest BPE vocabulary."),
-    max_steps: MaxSteps = 20000,
-    batch_size: BatchSize = 64,
-    learning_rate: LearningRate = 5e-4,
-    warmup_steps: WarmupSteps = 1000,
-    lr_schedule: LrSchedule = "constant",
-    checkpoint_every: CheckpointEvery = 1000,
-    checkpoints_total_limit: CheckpointsLimit = 3,
-    validate_every: ValidateEvery = 1000,
-    resume: Resume = None,
-    seed: Seed = 42,
-    mixed_precision: MixedPrecision = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
-) -> None:
+) -> dict:
     from dataclasses import asdict
 
     from signkit.gloss.slul import SLULConfig, train_t2g
@@ -86,12 +62,9 @@ def command(
     log.configure(quiet, verbose)
     if d_model % heads:
         raise typer.BadParameter(f"--d-model {d_model} must be a multiple of --heads {heads}")
-    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = SLULConfig(vocabulary=0, d_model=d_model, feed_forward=feed_forward, heads=heads, encoder_layers=layers,
                        decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing, sagm=sagm,
                        mask_rate=mask_rate, kl=kl, contrastive=contrastive, temperature=temperature)  # fmt: skip
     options = {"files": files, "dev": dev, "vocabulary": vocabulary, "model": asdict(model), "train": asdict(config)}
     result = train_t2g(files, dev, model, config, vocabulary=vocabulary, options=options)
-    best = f", best dev BLEU-4 {result['best']:.2f}" if result["best"] is not None else ""
-    log.info(f"train-t2g: {result['step']} steps{best}; model in {output}")
+    return result

@@ -2,7 +2,7 @@
 
 Reads sequences with their sentences (--src text: .text siblings or .h5 'text') or glosses
 (--src gloss), all of one layout (PT-50 from `signkit clean`), trains on the shared Accelerate
-loop (checkpoints, --resume-from-checkpoint latest, dev DTW every --validate-every steps keeping
+loop (checkpoints, --resume-from-checkpoint latest, dev DTW every --validation-steps steps keeping
 the best model, a CSV log, `accelerate launch` for several processes) and writes a model folder
 for `signkit t2p --model`: config.json, model.safetensors, vocabulary.txt, layout.pose.
 Each SignDiff addition is a switch; the defaults are the paper's best combination.
@@ -15,37 +15,22 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import (
-    BatchSize,
-    CheckpointEvery,
-    CheckpointsLimit,
-    From,
-    LearningRate,
-    LrSchedule,
-    MaxSteps,
-    MixedPrecision,
-    Quiet,
-    Resume,
-    Seed,
-    ValidateEvery,
-    Verbose,
-    WarmupSteps,
-    one_of,
-    train_config,
-)
+from signkit.commands.options import From, Quiet, Verbose, one_of, training_command
 
 NAME = "train-t2p"
 EXAMPLES = [
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels --dev ../shared/data/phoenix14t/sample/dev.skels "
-    "-o t2p-phoenix --d-model 64 --feed-forward 128 --max-steps 40 --batch-size 5 --validate-every 20",
+    "-o t2p-phoenix --d-model 64 --feed-forward 128 --max-steps 40 --batch-size 5 --validation-steps 20",
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels --src gloss -o g2p-phoenix --d-model 64 "
     "--feed-forward 128 --future-prediction 0 --gaussian-noise 0 --no-masked-loss --weight-norm-lambda 0 --max-steps 20",
 ]
 
 
+@training_command(max_steps=2000, batch_size=8, learning_rate=1e-3, checkpointing_steps=500, validation_steps=500,
+                  metric="dev DTW {:.4f}")
 def command(
+    config,
     files: list[str] = typer.Argument(..., metavar="FILE...", help="Training poses with texts or glosses (.skels, .h5, .pose)."),
-    output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The model folder to write."),
     dev: Optional[str] = typer.Option(None, "--dev", metavar="FILE", show_default=False,
                                       help="Development poses with texts or glosses: DTW picks the best model."),
     source: str = typer.Option("text", "--src", callback=one_of("text", "gloss"), metavar="text|gloss", help="What the model reads."),
@@ -66,28 +51,15 @@ def command(
     weight_norm_lambda: float = typer.Option(0.01, "--weight-norm-lambda", min=0.0, metavar="L",
                                              help="Scale-Adjusted loss: L times the sum of weight-matrix norms (0: off)."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Source tokens seen fewer times stay unknown (<unk>)."),
-    max_steps: MaxSteps = 2000,
-    batch_size: BatchSize = 8,
-    learning_rate: LearningRate = 1e-3,
-    warmup_steps: WarmupSteps = 0,
-    lr_schedule: LrSchedule = "constant",
-    checkpoint_every: CheckpointEvery = 500,
-    checkpoints_total_limit: CheckpointsLimit = 3,
-    validate_every: ValidateEvery = 500,
-    resume: Resume = None,
-    seed: Seed = 42,
-    mixed_precision: MixedPrecision = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
-) -> None:
+) -> dict:
     from dataclasses import asdict
 
     from signkit.transformer.model import T2PConfig
     from signkit.transformer.train import train_t2p
 
     log.configure(quiet, verbose)
-    config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,
-                          checkpoints_total_limit, validate_every, resume, seed, mixed_precision, lr_schedule)  # fmt: skip
     model = T2PConfig(vocabulary=0, d_model=d_model, heads=heads, encoder_layers=layers, decoder_layers=layers,
                       feed_forward=feed_forward, dropout=dropout, future_prediction=future_prediction,
                       gaussian_noise=gaussian_noise, counter=counter, masked_loss=masked_loss, loss_scale=loss_scale,
@@ -96,7 +68,5 @@ def command(
         raise typer.BadParameter(f"--d-model {d_model} must be even and a multiple of --heads {heads}")
     options = {"files": files, "dev": dev, "source": source, "min_count": min_count, "model": asdict(model),
                "train": asdict(config)}  # fmt: skip
-    result = train_t2p(files, dev, model, config, source=source, min_count=min_count, source_format=source_format,
-                       options=options)  # fmt: skip
-    best = f", best dev DTW {result['best']:.4f}" if result["best"] is not None else ""
-    log.info(f"train-t2p: {result['step']} steps{best}; model in {output}")
+    return train_t2p(files, dev, model, config, source=source, min_count=min_count, source_format=source_format,
+                     options=options)  # fmt: skip
