@@ -32,9 +32,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.lexicons.corpus import build_database, read_sentences
+    from signkit.lexicons.corpus import lexicon
 
     log.configure(quiet, verbose)
-    found = read_sentences(sentences)
-    count = build_database(found, output, signed_language=signed_language, spoken_language=spoken_language)
-    log.info(f"lexicon: {count} signs from {len(found)} sentences in {output}")
+    lexicon(sentences, output, signed_language=signed_language, spoken_language=spoken_language)

@@ -106,7 +106,7 @@ class _TrainOption:
 
 
 _TRAIN_OPTIONS = (
-    _TrainOption("output_dir", str, typer.Option("-o", "--output-dir", metavar="DIR", help="The model folder to write."),
+    _TrainOption("output_dir", str, typer.Option("-o", "--output-dir", metavar="DIR", help="The model folder to write (required)."),
                  ("--output",)),
     _TrainOption("max_steps", int, typer.Option("--max-steps", min=1, help="Optimiser steps to train for.")),
     _TrainOption("batch_size", int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")),

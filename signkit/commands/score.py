@@ -56,20 +56,20 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.evaluate import scores as score
+    from signkit.evaluate import scores
     from signkit.errors import SignkitError
 
     log.configure(quiet, verbose)
-    if metric not in score.TEXT_METRICS:
+    if metric not in scores.TEXT_METRICS:
         if len(references) != 1:
             raise typer.BadParameter(f"{metric} takes one reference, not {len(references)}")
         if slt:
             raise typer.BadParameter("--slt applies to bleu, rouge and wer only")
-    if metric in score.VIDEO_METRICS and hypotheses == "-":
+    if metric in scores.VIDEO_METRICS and hypotheses == "-":
         raise typer.BadParameter(f"{metric} reads the produced video from -i VIDEO (an MP4 or a PNG folder)")
-    if metric in score.TEXT_METRICS:
+    if metric in scores.TEXT_METRICS:
         produced, real, options = _lines(hypotheses), [_lines(reference) for reference in references], {"slt": slt}
-    elif metric in score.VIDEO_METRICS:
+    elif metric in scores.VIDEO_METRICS:
         produced, real, options = hypotheses, references[0], {}
         if metric == "fid":
             options = {"inception": inception, "device": torch_device(device)}
@@ -79,7 +79,7 @@ def command(
         produced = list(read_sequences(hypotheses, source_format))
         real, options = list(read_sequences(references[0], source_format)), {}
     try:
-        result = getattr(score, metric.replace("-", "_"))(produced, real, **options)
+        result = scores.score(metric, produced, real, **options)
     except SignkitError as error:
         raise SignkitError(f"{hypotheses} against {', '.join(references)}: {error}") from None
     print(f"{result.score:.4f}" if number else json.dumps(result.as_json(), indent=1))

@@ -62,6 +62,32 @@ def _check_parallel(hypotheses: Seq, references: list[Seq], what: str = "lines")
         raise SignkitError(f"no hypothesis {what} to score")
 
 
+def score(metric: str, produced, real, **options) -> Score:
+    """Score produced sign language against real signing with one of :data:`METRICS`: the
+    function behind ``signkit score``.
+
+    Args:
+        metric: a text measure (``bleu``, ``rouge``, ``wer``), a pose measure (``dtw``,
+            ``dtw-mje``) or a video measure (``ssim``, ``hand-ssim``, ``hand-pose``, ``fid``).
+        produced: text: the hypothesis lines; poses: the produced sequences; video: the produced
+            video (an MP4 or a PNG frame folder).
+        real: text: a list of reference line lists, each parallel to ``produced``; poses: the
+            real sequences, parallel; video: the real video.
+        options: the measure's own settings (``slt=True`` for the text measures; ``inception``
+            and ``device`` for ``fid``).
+
+    Returns:
+        The :class:`Score`, with its signature.
+
+    Raises:
+        ValueError: an unknown metric.
+        SignkitError: as the measure (inputs that do not match, unreadable video).
+    """
+    if metric not in METRICS:
+        raise ValueError(f"{metric!r} is not one of {', '.join(METRICS)}")
+    return globals()[metric.replace("-", "_")](produced, real, **options)
+
+
 def bleu(hypotheses: list[str], references: list[list[str]], slt: bool = False) -> Score:
     """Corpus BLEU-1 to BLEU-4 with sacrebleu (Post, 2018).
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from signkit import log
 from signkit.errors import SignkitError
 from signkit.lexicons.lexicon import INDEX_COLUMNS, gloss_lemma
 from signkit.pose.motion import fill_gaps
@@ -161,3 +162,25 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)
+
+
+def lexicon(sentences: list[str | Path], output: str | Path, *, signed_language: str = "gsg",
+            spoken_language: str = "de") -> int:
+    """Build a pose prior database (a sign lexicon) from sentences with gloss timings: the
+    function behind ``signkit lexicon`` (:func:`read_sentences`, then :func:`build_database`).
+
+    Args:
+        sentences: ``NAME_metadata.json`` (or ``NAME_original.pose``) files, or folders of them.
+        output: the lexicon folder to write (``index.csv`` and ``clips/``).
+        signed_language, spoken_language: the language codes of the entries.
+
+    Returns:
+        The number of clips written.
+
+    Raises:
+        SignkitError: as :func:`read_sentences` (no sentences, unreadable or inconsistent files).
+    """
+    found = read_sentences(sentences)
+    count = build_database(found, output, signed_language=signed_language, spoken_language=spoken_language)
+    log.info(f"lexicon: {count} signs from {len(found)} sentences in {output}")
+    return count
