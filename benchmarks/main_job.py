@@ -3,7 +3,11 @@
     python benchmarks/main_job.py [--repeat 5]
 
 1. wall time of `echo hello | signkit t2p | signkit render > hello.mp4` in cold processes
-   (target on a 2-core machine: under 1.5 s);
+   (target on a 2-core machine: under 1.5 s), beside sign.mt's `text_to_gloss_to_pose` +
+   `visualize_pose` on the same sentence and lexicon, alternating in one run (target: signkit 3x
+   faster). sign.mt's `visualize_pose` needs `vidgear` and an `ffmpeg` on the PATH, which signkit
+   does not (PyAV); without them that row says so. Start-up: `import signkit` with a function
+   named, `signkit --help` and `signkit render --help` (targets 0.5 s, 0.3 s, 0.3 s);
 2. t2p output frames per second on the whole How2Sign test text (2,328 sentences) with the
    ASL lexicon of ../shared/data, writing .h5 and .skels (whole command, start-up included);
 3. render frames per second at 512x512 (drawing + H.264 encoding, in process; target 300).
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,14 +46,36 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        timed(f'echo "hello" | {SIGNKIT} t2p | {SIGNKIT} render > hello.mp4', work)  # warm the disk cache
-        times = [timed(f'echo "hello" | {SIGNKIT} t2p | {SIGNKIT} render > hello.mp4', work)
-                 for _ in range(args.repeat)]  # fmt: skip
+        lexicon = DATA / "asl-lexicon"
+        signkit_job = f'echo "hello" | {SIGNKIT} t2p | {SIGNKIT} render > hello.mp4'
+        signmt_job = (f"text_to_gloss_to_pose --text hello --glosser simple --spoken-language en --signed-language ase "
+                      f"--lexicon {lexicon} --pose signmt.pose && visualize_pose -i signmt.pose -o signmt.mp4")  # fmt: skip
+        timed(signkit_job, work)  # warm the disk cache
+        signmt = shutil.which("text_to_gloss_to_pose") and shutil.which("visualize_pose") and shutil.which("ffmpeg")
+        signmt = signmt and subprocess.run(["bash", "-c", signmt_job], cwd=work, capture_output=True).returncode == 0
+        times, signmt_times = [], []
+        for _ in range(args.repeat):
+            times.append(timed(signkit_job, work))
+            if signmt:
+                signmt_times.append(timed(signmt_job + " > /dev/null 2>&1", work))
         print(f"main job (echo hello | t2p | render > hello.mp4): median {statistics.median(times):.3f} s, "
               f"min {min(times):.3f} s over {args.repeat} cold runs")  # fmt: skip
+        if signmt:
+            ratio = statistics.median(signmt_times) / statistics.median(times)
+            print(f"sign.mt text_to_gloss_to_pose + visualize_pose, same sentence and lexicon: median "
+                  f"{statistics.median(signmt_times):.3f} s; signkit {ratio:.2f}x faster")  # fmt: skip
+        else:
+            print("sign.mt: not measured (needs spoken-to-signed's text_to_gloss_to_pose, and vidgear with an ffmpeg "
+                  "on the PATH for pose-format's visualize_pose)")  # fmt: skip
+        startup = {
+            "import signkit; signkit.t2p": f"{shlex.quote(sys.executable)} -c 'import signkit; signkit.t2p'",
+            "signkit --help": f"{SIGNKIT} --help > /dev/null",
+            "signkit render --help": f"{SIGNKIT} render --help > /dev/null",
+        }
+        for name, command in startup.items():
+            print(f"{name}: median {statistics.median(timed(command, work) for _ in range(args.repeat)):.3f} s")
 
         text = DATA / "how2sign-text" / "test.en.txt"
-        lexicon = DATA / "asl-lexicon"
         for suffix in ("h5", "skels"):
             seconds = timed(f"{SIGNKIT} t2p {text} --lexicon {lexicon} -o out.{suffix}", work)
             sequences = list(read_sequences(work / f"out.{suffix}"))
