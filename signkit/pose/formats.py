@@ -267,10 +267,10 @@ def read_h5(content: bytes, name: str) -> Iterator[Sequence]:
         its pose (T, 1, J, D) float32, NaN data read as missing.
 
     Raises:
-        SignkitError: not an HDF5 file; no sequence; a sequence without ``data`` or ``fps``,
-            with a frame rate that is not positive, an unknown layout and no ``header``
-            attribute, data that does not fit the layout, confidence of another shape, or no
-            frames. The message names the file and the sequence.
+        SignkitError: not an HDF5 file; no sequence; a sequence without ``fps``, with a frame
+            rate that is not positive, an unknown layout and no ``header`` attribute, data that
+            does not fit the layout, confidence of another shape, or no frames. The message
+            names the file and the sequence.
     """
     import h5py
 
