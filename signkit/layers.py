@@ -7,7 +7,15 @@ import math
 
 
 def sinusoidal(length: int, width: int):
-    """(length, width) sinusoidal positional encoding (Vaswani et al., 2017)."""
+    """Sinusoidal positional encoding (Vaswani et al., 2017, "Attention Is All You Need").
+
+    Args:
+        length: number of positions (time steps).
+        width: model width; even columns get sines, odd columns cosines.
+
+    Returns:
+        A float32 ``torch.Tensor`` of shape (length, width).
+    """
     import torch
 
     position = torch.arange(length, dtype=torch.float32)[:, None]

@@ -18,7 +18,12 @@ _state = {"level": 1}  # 0 quiet, 1 normal, 2 verbose
 
 
 def configure(quiet: bool = False, verbose: bool = False) -> None:
-    """Set the verbosity for the rest of the process: ``-q`` silences, ``-v`` explains."""
+    """Set the verbosity for the rest of the process: ``-q`` silences, ``-v`` explains.
+
+    Args:
+        quiet: show no messages or progress (level 0); wins over ``verbose``.
+        verbose: show :func:`detail` messages too (level 2); also set by ``SIGNKIT_DEBUG=1``.
+    """
     _state["level"] = 0 if quiet else 2 if verbose or debug() else 1
 
 
@@ -41,7 +46,16 @@ def detail(message: str) -> None:
 
 @contextmanager
 def progress(description: str, total: float | None = None, unit: str = "frames"):
-    """A rich progress bar on standard error; yields ``advance(n)``. Silent off a terminal or with -q."""
+    """A rich progress bar on standard error. Silent off a terminal or with ``-q``.
+
+    Args:
+        description: the label drawn left of the bar.
+        total: the number of units expected, or None for an open-ended bar.
+        unit: the unit named in the speed column (e.g. ``frames``, shown as ``frames/s``).
+
+    Yields:
+        ``advance(n=1)``: call it to move the bar on by ``n`` units (a no-op when silent).
+    """
     if _state["level"] == 0 or not sys.stderr.isatty():
         yield lambda n=1: None
         return

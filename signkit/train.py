@@ -87,7 +87,16 @@ def _mixed_precision(setting: str) -> str:
 
 def learning_rate_factor(config: TrainConfig, step: int) -> float:
     """The learning rate at optimiser step ``step`` (from 0) as a fraction of the peak: linear
-    warm-up over ``warmup_steps``, then constant or cosine down to 0 at ``max_steps``."""
+    warm-up over ``warmup_steps``, then constant or cosine down to 0 at ``max_steps``.
+
+    Args:
+        config: the settings (``warmup_steps``, ``lr_schedule``, ``max_steps``).
+        step: the optimiser step, from 0.
+
+    Returns:
+        A factor in (0, 1], for ``torch.optim.lr_scheduler.LambdaLR`` (0 only at the end of a
+        cosine schedule).
+    """
     warmup = max(1, config.warmup_steps)
     if step + 1 < warmup:
         return (step + 1) / warmup
@@ -98,7 +107,11 @@ def learning_rate_factor(config: TrainConfig, step: int) -> float:
 
 
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
-    """The checkpoint with the highest step in ``output_dir/checkpoints``, or None."""
+    """The checkpoint with the highest step in ``output_dir/checkpoints``, or None.
+
+    Only complete checkpoints count: a ``checkpoint-STEP`` folder holding ``signkit_state.json``
+    (written after Accelerate's state).
+    """
     folder = Path(output_dir) / CHECKPOINTS
     found = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / STATE_FILE).is_file()]
     return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
@@ -169,7 +182,9 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
         ``{"step": last step, "best": best metric or None, "resumed_from": step or 0}``.
 
     Raises:
-        SignkitError: ``resume_from_checkpoint`` names no checkpoint, or the dataset is empty.
+        SignkitError: ``resume_from_checkpoint`` names no checkpoint, the dataset is empty, or
+            the training loss becomes NaN or infinite (checked at each logged step). Errors of
+            ``loss``, ``validate`` and ``save`` pass through.
     """
     import torch
     from accelerate import Accelerator

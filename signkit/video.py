@@ -81,13 +81,12 @@ def write_video(frames: Iterable[np.ndarray], file: BinaryIO, fps: float, *, fra
         fps: frames per second, may be fractional (29.97); stored as an exact fraction.
         fragmented: True for fragmented MP4 (``frag_keyframe+empty_moov+default_base_moof``),
             written as it is encoded, for pipes; False for ``+faststart`` MP4, for files.
-
-    Returns:
-        The number of frames written.
-
         name: the output's name for messages (default: the file object's name).
         audio: a video or audio file whose first audio stream is re-encoded as AAC beside the
             video (``signkit render --overlay``); None, or a file without audio: video only.
+
+    Returns:
+        The number of frames written.
 
     Raises:
         SignkitError: no frames, a frame that is not RGB uint8 or differs in shape from the
@@ -191,20 +190,24 @@ def picture_in_picture(source: Iterable[np.ndarray], source_fps: float, signer: 
                        margin: float = 0.03) -> Iterator[np.ndarray]:  # fmt: skip
     """The signer composited into a corner of a programme's frames, as long as the programme.
 
+    The signer's frames are scaled with OpenCV (``cv2.resize``, ``INTER_AREA``) and pasted opaque.
+
     Args:
         source: the programme's RGB uint8 frames (height, width, 3).
         source_fps: their frames per second.
         signer: the signer's RGB uint8 frames, at ``signer_fps``; frame n of the programme
             shows the signer frame of the same time (the last one held after the signing ends).
         corner: ``top-left``, ``top-right``, ``bottom-left`` or ``bottom-right``.
-        size: the signer's height as a fraction of the programme's height (0-1).
+        size: the signer's height as a fraction of the programme's height (0-1); the width
+            keeps the signer's aspect ratio, both clipped to the programme frame.
         margin: the gap to the frame's edges, a fraction of its height.
 
     Yields:
         RGB uint8 frames of the programme's size, one per programme frame.
 
     Raises:
-        SignkitError: an unknown corner, a size outside 0-1, or no signer frames.
+        SignkitError: an unknown corner, a size outside 0-1 or a margin outside 0-0.5, or no
+            signer frames (raised on the first ``next``, as this is a generator).
     """
     import cv2
 
@@ -242,6 +245,8 @@ CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 def write_png_frames(frames: Iterable[np.ndarray], folder: Path) -> int:
     """Write RGB uint8 frames (height, width, 3) as ``frame_000001.png``, ... into a folder.
+
+    Encoded by OpenCV (``cv2.imwrite``), lossless 8-bit RGB PNG.
 
     Args:
         frames: RGB uint8 arrays, all of the same shape.

@@ -34,7 +34,7 @@ POSE_SUFFIX = "_original.pose"
 
 @dataclass
 class SegmentedSentence:
-    """One sentence of continuous signing with timed glosses.
+    """One sentence of continuous signing with timed glosses (Public DGS Corpus layout).
 
     Attributes:
         name: the file stem without ``_metadata.json`` (``train_1``).
@@ -60,6 +60,12 @@ def sentence_files(paths: list[str | Path]) -> list[Path]:
     """The metadata files of the given files and folders, each once, in order (a folder: every
     ``*_metadata.json`` in it, numbers in order; a ``NAME_original.pose``: its
     ``NAME_metadata.json``).
+
+    Args:
+        paths: metadata files, ``NAME_original.pose`` files, or folders of them.
+
+    Returns:
+        The metadata paths, duplicates removed (a named file is not checked to exist here).
 
     Raises:
         SignkitError: a path does not exist, or a folder holds no metadata file.
@@ -87,10 +93,18 @@ def _natural(path: Path) -> list:
 def read_sentence(metadata: str | Path) -> SegmentedSentence:
     """Read one segmented sentence (see the module docstring).
 
+    Args:
+        metadata: a ``NAME_metadata.json`` file; ``NAME_original.pose`` is read beside it.
+
+    Returns:
+        The sentence: PT-50 points (frames, 50, 3) float32 in normalised units, gloss times (ms)
+        mapped to frame spans linearly over the sentence.
+
     Raises:
         SignkitError: naming the file, for bad metadata
             (:func:`signkit.text.annotations.read_timed_glosses`), or a pose that is missing,
-            unreadable, cannot be brought to PT-50 or has fewer frames than glosses.
+            unreadable, cannot be brought to PT-50, has more than half of its points missing
+            (dropped by :func:`signkit.prep.clean.clean`) or has fewer frames than glosses.
     """
     from signkit.prep.clean import CleanReport, clean
     from signkit.pose.formats import read_pose
@@ -123,7 +137,12 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
 
 
 def read_sentences(paths: list[str | Path]) -> list[SegmentedSentence]:
-    """Every segmented sentence of the given files and folders (:func:`sentence_files`)."""
+    """Every segmented sentence of the given files and folders (:func:`sentence_files`).
+
+    Raises:
+        SignkitError: as :func:`sentence_files` and :func:`read_sentence`; the first bad
+            sentence stops the reading.
+    """
     return [read_sentence(path) for path in sentence_files(paths)]
 
 
@@ -131,13 +150,26 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
                    spoken_language: str = "de") -> int:  # fmt: skip
     """Write the pose prior database of ``sentences``: one PT-50 clip per gloss annotation.
 
+    The rule-based pose prior database of Stable Signer (Fang et al.), written as a sign lexicon
+    in sign.mt's layout (Moryossef et al., 2023) so that :class:`signkit.lexicons.lexicon.Lexicon`
+    reads it.
+
     Writes ``folder/index.csv`` and ``folder/clips/NAME_I.pose`` (the I-th gloss of sentence
     NAME, its frames ``spans[I]``), with the gloss as written, its lemma in lower case as the
     spoken word, and ``priority`` the clip's rank among clips of the same gloss (0 first). An
     existing index is replaced.
 
+    Args:
+        sentences: the segmented sentences (:func:`read_sentences`).
+        folder: the output folder, created if needed.
+        signed_language: ISO 639-3 code written to each row (``gsg``: German Sign Language).
+        spoken_language: ISO 639 code written to each row.
+
     Returns:
         The number of clips written.
+
+    Raises:
+        OSError: the folder or a file cannot be written (not turned into a SignkitError).
     """
     from signkit.pose.formats import write_pose
     from signkit.pose.layouts import pt50_header

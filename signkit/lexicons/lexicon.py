@@ -28,7 +28,7 @@ INDEX_COLUMNS = ("path", "spoken_language", "signed_language", "start", "end", "
 
 @dataclass(frozen=True)
 class Entry:
-    """One row of a lexicon's ``index.csv``.
+    """One row of a lexicon's ``index.csv`` (sign.mt's layout, Moryossef et al., 2023).
 
     Attributes:
         path: the pose file.
@@ -72,12 +72,19 @@ class Lexicon:
 
     @classmethod
     def read(cls, folders: list[Path], signed_language: str = "ase", spoken_language: str | None = None) -> Lexicon:
-        """Read lexicon folders; entries of other languages are skipped (``spoken_language``
-        None: entries of any spoken language).
+        """Read lexicon folders; entries of other languages are skipped.
+
+        Args:
+            folders: lexicon folders in sign.mt's layout, the preferred first.
+            signed_language: ISO 639-3 code of the signed language kept (``ase``: ASL).
+            spoken_language: ISO 639 code of the spoken language kept; None: any.
+
+        Returns:
+            The :class:`Lexicon` of the kept entries.
 
         Raises:
-            SignkitError: a folder has no ``index.csv``, a row is malformed, or no entry of the
-                language pair remains.
+            SignkitError: a folder has no ``index.csv``, an index lacks columns or has a bad
+                number (see :func:`read_index`), or no entry of the language pair remains.
         """
         lexicon = cls()
         for folder in folders:
@@ -104,7 +111,14 @@ class Lexicon:
 
     def find(self, gloss: str) -> Entry | None:
         """The best entry for a gloss: exact gloss, then the same gloss lemma (another variant of
-        the sign), then a spoken word equal to it, then the word's English lemma."""
+        the sign), then a spoken word equal to it, then the word's English lemma (simplemma).
+
+        Args:
+            gloss: a gloss in any case; ``-`` counts as a space when matched against words.
+
+        Returns:
+            The entry of lowest ``priority`` at the first level that matches, or None.
+        """
         key = gloss.upper()
         if key in self.by_gloss:
             return self.by_gloss[key][0]
@@ -143,10 +157,18 @@ def gloss_lemma(gloss: str) -> str:
 
 
 def read_index(folder: Path) -> list[Entry]:
-    """Parse ``folder/index.csv``.
+    """Parse ``folder/index.csv`` (sign.mt's lexicon layout, columns :data:`INDEX_COLUMNS`).
+
+    Args:
+        folder: the lexicon folder; entry paths are taken relative to it.
+
+    Returns:
+        The entries in file order: words lower-cased with whitespace collapsed, glosses
+        upper-cased, empty ``start``/``end``/``priority`` read as 0; times in milliseconds.
 
     Raises:
         SignkitError: no index, missing columns, or a bad number (naming the file and line).
+        UnicodeDecodeError: the index is not UTF-8 (not turned into a SignkitError).
     """
     index = folder / "index.csv"
     if not index.is_file():
@@ -190,8 +212,19 @@ def builtin_lexicon_path() -> Path:
 def load_clip(entry: Entry) -> Pose:
     """The entry's pose cut to ``start``..``end`` (ms), as stored (its own layout and fps).
 
+    The span maps to frames ``round(start * fps / 1000)`` to ``round(end * fps / 1000)``
+    (exclusive; ``end`` 0: to the last frame). Cached per entry (up to 1024 clips).
+
+    Args:
+        entry: the lexicon entry.
+
+    Returns:
+        A ``pose_format.Pose`` (frames, people, points, dims) in the file's layout and units.
+
     Raises:
-        SignkitError: the file is missing or not a valid pose, or the span holds no frame.
+        SignkitError: the file is missing or not a valid pose (also: no frames, no person, a frame
+            rate that is not positive; see :func:`signkit.pose.formats.read_pose`), or the span
+            holds no frame.
     """
     from signkit.pose.formats import read_pose
 

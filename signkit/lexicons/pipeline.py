@@ -28,6 +28,9 @@ DIGITS = ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT"
 class Signer:
     """Turns glosses into poses with one lexicon, caching each prepared clip.
 
+    Lookup, fingerspelling and stitching follow sign.mt's spoken-to-signed (Moryossef et al.,
+    2023); poses are PT-50 in normalised units (neck at the origin, shoulder width 1/3).
+
     Attributes:
         lexicon: the signs, in order of preference.
         fps: output frames per second.
@@ -41,6 +44,13 @@ class Signer:
 
     def plan(self, glosses: list[str], where: str) -> list[Entry]:
         """The lexicon entries that sign ``glosses``: signs, or letters where a sign is missing.
+
+        A missing gloss is spelled from its gloss lemma: ASCII letters by the lexicon's letters,
+        digits by the signs ZERO..NINE (else spelled too), other characters skipped.
+
+        Args:
+            glosses: the glosses to sign.
+            where: the place for messages (``FILE:LINE``).
 
         Raises:
             SignkitError: a gloss is missing and fingerspelling is off, or a letter is missing.
@@ -71,7 +81,15 @@ class Signer:
         return letters
 
     def clip(self, entry: Entry) -> np.ndarray:
-        """The prepared PT-50 frames (frames, 50, 3) of an entry at ``fps``."""
+        """The prepared PT-50 frames of an entry (:func:`signkit.lexicons.stitch.prepare_clip`).
+
+        Returns:
+            (frames, 50, 3) float32 at ``fps``, normalised units, no missing value; cached.
+
+        Raises:
+            SignkitError: the clip is missing, unreadable or empty (:func:`load_clip`), or has no
+                PT-50 mapping or no frame showing both shoulders.
+        """
         if entry not in self._clips:
             pose = load_clip(entry)
             points, _ = person0(to_pt50(pose, str(entry.path)))
@@ -79,12 +97,24 @@ class Signer:
         return self._clips[entry]
 
     def sign(self, glosses: list[str], where: str) -> np.ndarray:
-        """One fluent PT-50 sequence (frames, 50, 3) signing ``glosses``, rest pose at both ends."""
+        """One fluent PT-50 sequence signing ``glosses``, rest pose at both ends.
+
+        Returns:
+            (frames, 50, 3) float32 at ``fps``, normalised units (see
+            :func:`signkit.lexicons.stitch.stitch`); the rest pose alone for no gloss.
+
+        Raises:
+            SignkitError: as :meth:`plan` and :meth:`clip`.
+        """
         return stitch([self.clip(entry) for entry in self.plan(glosses, where)], self.fps)
 
     def concatenate(self, glosses: list[str], where: str) -> np.ndarray:
         """The clips of ``glosses`` end to end as recorded: PT-50 (frames, 50, 3) at ``fps``, gaps
-        filled, no trimming, retargeting, transitions or rest pose (one rest frame for no gloss)."""
+        filled, no trimming, retargeting, transitions or rest pose (one rest frame for no gloss).
+
+        Raises:
+            SignkitError: as :meth:`plan` and :func:`recorded_clip`.
+        """
         parts = [recorded_clip(entry, self.fps) for entry in self.plan(glosses, where)]
         return np.concatenate(parts) if parts else REST_POSE[None].copy()
 
@@ -94,7 +124,8 @@ def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
     (:func:`signkit.pose.motion.fill_gaps`), resampled to ``fps``; no trimming or retargeting.
 
     Raises:
-        SignkitError: the clip is missing, unreadable or has no PT-50 mapping.
+        SignkitError: the clip is missing, unreadable or empty, has no PT-50 mapping or no frame
+            showing both shoulders.
     """
     pose = load_clip(entry)
     points = person0(to_pt50(pose, str(entry.path)))[0]
@@ -123,7 +154,8 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
         ``fps``, ``text`` and ``gloss`` set.
 
     Raises:
-        SignkitError: naming ``name:line`` for a gloss that cannot be signed.
+        SignkitError: naming ``name:line`` for a gloss that cannot be signed; a lexicon clip that
+            is missing or unreadable (naming the clip's file). Raised as the lines are reached.
     """
     from signkit.text.gloss import text_to_glosses
 

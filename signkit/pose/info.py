@@ -13,6 +13,11 @@ from signkit.pose.layouts import component_slice
 def info(path: str | Path | None, fmt: str | None = None) -> dict:
     """Describe the sequences of a pose file or of standard input.
 
+    Args:
+        path: the file, or ``-``/None for standard input.
+        fmt: the format (``skels``, ``pose``, ``h5``, ...), or None to tell it from the name or
+            the first bytes.
+
     Returns:
         A dict with ``file``, ``format``, ``layouts`` (sorted names), ``sequences``, ``frames``
         (total), ``frames_min``/``frames_max``, ``fps`` (distinct values), ``seconds`` (total

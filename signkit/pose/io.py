@@ -39,6 +39,9 @@ def stdin_hint(what: str) -> None:
 
     Args:
         what: what is read, e.g. ``"sentences"``; None when the input is binary and cannot be typed.
+
+    Raises:
+        SignkitError: standard input is a terminal and ``what`` is None (binary input).
     """
     if sys.stdin is None or not sys.stdin.isatty():
         return
@@ -54,8 +57,12 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
         path: the file, or ``-``/None for standard input.
         what: what a person could type at a terminal (``"sentences"``); None for binary data.
 
+    Returns:
+        ``(content, name)``: the bytes, and ``<stdin>`` or the path as a string.
+
     Raises:
-        SignkitError: the file does not exist or cannot be read, or input is an empty stream.
+        SignkitError: the file does not exist, is a folder or cannot be read; the input is empty
+            (or only whitespace); binary input awaited from a terminal (see :func:`stdin_hint`).
     """
     if is_stdio(path):
         stdin_hint(what)
@@ -76,7 +83,21 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
 
 
 def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None) -> Iterator[Sequence]:
-    """Read the sequences of a pose file or of standard input; see :func:`open_sequences`."""
+    """Read the sequences of a pose file or of standard input; see :func:`open_sequences`.
+
+    Args:
+        path: a ``.skels``, ``.pose`` or ``.h5`` file, or ``-``/None for standard input.
+        fmt: force a format (``skels``, ``pose``, ``h5``); else the suffix, else sniffing.
+        fps: frame rate for ``.skels`` (which stores none; default 25 fps), and an override for
+            the others.
+
+    Returns:
+        An iterator over the :class:`Sequence` objects, read lazily.
+
+    Raises:
+        SignkitError: as :func:`open_sequences`: at once for a missing file or empty input, while
+            iterating for bad data.
+    """
     return open_sequences(path, fmt, fps)[1]
 
 
@@ -87,11 +108,16 @@ def open_sequences(path: str | Path | None, fmt: str | None = None,
     Args:
         path: a ``.skels``, ``.pose`` or ``.h5`` file, or ``-``/None for standard input.
         fmt: force a format (``skels``, ``pose``, ``h5``); else the suffix, else sniffing.
-        fps: frame rate for ``.skels`` (which stores none), and an override for the others.
+        fps: frame rate for ``.skels`` (which stores none; default 25 fps), and an override for
+            the others.
+
+    Returns:
+        ``(fmt, sequences)``: the format name used, and an iterator over the :class:`Sequence`
+        objects (``.skels`` siblings ``.text``, ``.gloss``, ``.files`` read beside a file).
 
     Raises:
         SignkitError: missing file, empty input, bad data (the message names the place); bad
-            data further in is raised while iterating.
+            data further in (including binary data read as ``.skels``) is raised while iterating.
     """
     content, name = read_bytes(path)
     fmt = fmt or (None if is_stdio(path) else formats.format_of_path(path)) or formats.sniff(content[:16])
@@ -124,6 +150,13 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
     block ends without error and removed otherwise. For ``-``/None, yields standard output's
     binary buffer.
 
+    Args:
+        path: the output file, or ``-``/None for standard output.
+        binary: the data is binary (``.pose``, ``.h5``, video), refused on a terminal.
+
+    Yields:
+        A writable binary file object.
+
     Raises:
         SignkitError: ``binary`` output to a terminal, or the folder cannot be written.
     """
@@ -152,7 +185,7 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
 
 
 def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt: str | None = None) -> int:
-    """Write sequences to a file or standard output; returns how many were written.
+    """Write sequences to a file or standard output.
 
     ``.skels`` goes line by line (so a pipe sees each sequence as soon as it is made) and, for a
     file, writes the ``.text``, ``.gloss`` and ``.files`` siblings too (removing an older sibling
@@ -164,8 +197,13 @@ def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt:
         path: the output file, or ``-``/None for standard output.
         fmt: ``skels``, ``pose`` or ``h5``; else the suffix; standard output defaults to ``skels``.
 
+    Returns:
+        The number of sequences written.
+
     Raises:
-        SignkitError: unknown suffix, several sequences for ``.pose``, no sequence at all.
+        SignkitError: unknown suffix, several sequences for ``.pose``, no sequence at all, a
+            non-PT-50 sequence for ``.skels``, binary output to a terminal, an unwritable path
+            (see :func:`output_stream`), or an error raised while consuming ``sequences``.
     """
     fmt = fmt or (formats.SKELS if is_stdio(path) else formats.format_of_path(path))
     if fmt is None:

@@ -111,7 +111,14 @@ def pt50_header() -> PoseHeader:
 
 
 def openpose137_header(width: int = 1280, height: int = 720) -> PoseHeader:
-    """The OpenPose-137 header of pose-format (BODY_25, face 70, hands 21 + 21; XYC, pixels)."""
+    """The OpenPose-137 header of pose-format (BODY_25, face 70, hands 21 + 21; XYC, pixels).
+
+    The layout of How2Sign's OpenPose keypoint release.
+
+    Args:
+        width: frame width in pixels, written to the header's dimensions.
+        height: frame height in pixels.
+    """
     return PoseHeader(version=0.2, dimensions=PoseHeaderDimensions(width=width, height=height, depth=0),
                       components=list(openpose.OpenPose_Components))  # fmt: skip
 
@@ -123,6 +130,13 @@ def holistic_header(width: int = 1280, height: int = 720, face_points: int = 478
     Body and hand limbs are MediaPipe's connections; the face (468 or 478 numbered points)
     carries no limbs here (pose-format's own holistic header, which needs mediapipe, adds the
     face mesh). Files keep their own header, so this is only used to build new holistic poses.
+
+    Args:
+        width: frame width in pixels, written to the header's dimensions.
+        height: frame height in pixels.
+        face_points: 468 (MediaPipe Face Mesh) or 478 (with irises).
+        world: add the ``POSE_WORLD_LANDMARKS`` component (33 points, MediaPipe's metric world
+            coordinates).
     """
     white = [(255, 255, 255)]
     components = [
@@ -169,7 +183,15 @@ def component_slice(header: PoseHeader, name: str) -> slice:
 
 
 def header_for(layout: str) -> PoseHeader:
-    """The header of a named layout; raises ``ValueError`` for an unknown name."""
+    """The header of a named layout, built with each builder's defaults (1280 x 720 pixels for
+    the pixel layouts).
+
+    Args:
+        layout: ``pt50``, ``holistic`` or ``openpose-137``.
+
+    Raises:
+        ValueError: an unknown layout name.
+    """
     builders = {PT50: pt50_header, HOLISTIC: holistic_header, OPENPOSE_137: openpose137_header}
     if layout not in builders:
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")

@@ -51,7 +51,18 @@ TRANSITION_SECONDS = (0.08, 0.6)  # fixed part, and the longest transition
 
 
 def resample(points: np.ndarray, frames: int) -> np.ndarray:
-    """Linearly resample (T, J, D) points to ``frames`` frames spanning the same motion."""
+    """Linearly resample (T, J, D) points to ``frames`` frames spanning the same motion.
+
+    The first and last frames are kept; a single frame is repeated. Used to change the frame
+    rate (``frames = round(T * new_fps / fps)``) or to stretch a clip to a time slot.
+
+    Args:
+        points: (T, J, D) array, T >= 1.
+        frames: the number of output frames.
+
+    Returns:
+        (frames, J, D) float32, in the units of ``points``.
+    """
     if len(points) == frames:
         return points.astype(np.float32)
     if len(points) == 1:
@@ -64,8 +75,16 @@ def resample(points: np.ndarray, frames: int) -> np.ndarray:
 
 
 def fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
-    """Fill NaN frames of the given points (indices into axis 1 of (frames, 50, 3) ``points``)
-    in place by linear interpolation over time; a point never seen takes the rest pose's."""
+    """Fill NaN frames of the given points in place by linear interpolation over time.
+
+    Before a point's first and after its last known frame it holds the nearest known value; a
+    point never seen takes the value of :data:`REST_POSE`.
+
+    Args:
+        points: (frames, 50, 3) PT-50 points in normalised units, NaN where missing; changed in
+            place.
+        index: the point indices (into axis 1) to fill.
+    """
     time = np.arange(len(points))
     for i in index:
         for d in range(3):
@@ -85,7 +104,16 @@ def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
     """Eased in-between frames from pose ``start`` to pose ``end`` (both (50, 3)), exclusive.
 
     The length is ``fps * (0.08 s + wrist travel / 1.2 units per s)``, at least 2 frames and at
-    most 0.6 s; the easing is smoothstep (zero velocity at both ends).
+    most 0.6 s; the easing is smoothstep (zero velocity at both ends). Wrist travel is the larger
+    2D distance moved by either wrist, in normalised PT-50 units.
+
+    Args:
+        start: (50, 3) PT-50 pose, the last frame before the transition.
+        end: (50, 3) PT-50 pose, the first frame after it.
+        fps: frames per second.
+
+    Returns:
+        (count, 50, 3) float32, count frames strictly between ``start`` and ``end``.
     """
     wrists = [wrist for _, _, wrist, _ in ARMS.values()]
     travel = np.linalg.norm(end[wrists, :2] - start[wrists, :2], axis=-1).max()
@@ -96,8 +124,15 @@ def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
 
 
 def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
-    """Clips (each (frames, 50, 3) at ``fps``) one after another with a :func:`transition`
-    between each two; (frames', 50, 3) float32."""
+    """Clips one after another with a :func:`transition` between each two.
+
+    Args:
+        clips: at least one PT-50 clip, each (frames, 50, 3) at ``fps``, normalised units.
+        fps: frames per second, which sets the transitions' lengths.
+
+    Returns:
+        (frames', 50, 3) float32: the clips' frames plus the transitions' frames.
+    """
     parts = [clips[0]]
     for clip in clips[1:]:
         parts.append(transition(parts[-1][-1], clip[0], fps))
@@ -106,8 +141,15 @@ def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
 
 
 def smooth(points: np.ndarray, sigma: float = 1.0) -> np.ndarray:
-    """(T, J, D) points filtered over time by a Gaussian of ``sigma`` frames (edges repeated);
-    float32, same shape."""
+    """Points filtered over time by a Gaussian kernel (radius ``3 * sigma`` frames, edges repeated).
+
+    Args:
+        points: (T, J, D) array without NaN (a NaN spreads over the kernel's width).
+        sigma: the Gaussian's standard deviation in frames.
+
+    Returns:
+        (T, J, D) float32, in the units of ``points``.
+    """
     radius = int(3 * sigma)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     kernel /= kernel.sum()

@@ -63,6 +63,10 @@ def make_pose(header: PoseHeader, data: np.ndarray, confidence: np.ndarray | Non
         fps: frames per second.
 
     Points with NaN data get value 0 and confidence 0; points with confidence 0 are masked.
+
+    Returns:
+        A ``pose_format.Pose`` with one person: ``body.data`` a float32 masked array (frames, 1,
+        points, dims), ``body.confidence`` float32 (frames, 1, points).
     """
     data = np.asarray(data, dtype=np.float32)
     missing = ~np.isfinite(data).all(axis=-1)
@@ -90,6 +94,10 @@ def person0(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
 
 
 def frames_of(sequence: Sequence) -> np.ndarray:
-    """The first person's points as model input: (frames, points * dims) float32, missing values 0."""
+    """The first person's points as model input: (frames, points * dims) float32, missing values 0.
+
+    For PT-50 that is (frames, 150) in normalised units, the layout of a ``.skels`` frame without
+    its counter (Progressive Transformers, Saunders et al., 2020).
+    """
     points = person0(sequence.pose)[0]
     return np.nan_to_num(points.reshape(len(points), -1)).astype(np.float32)

@@ -41,9 +41,9 @@ class CleanReport:
         sequences_in: sequences read.
         written: sequences yielded.
         dropped: (name, reason) of each dropped sequence.
-        interpolated: points filled by interpolation in time.
-        median_filled: points filled by the sequence median.
-        frames_trimmed: rest frames removed at the ends.
+        interpolated: points filled by interpolation in time, counted once per point and frame.
+        median_filled: points filled by the sequence median, counted once per point and frame.
+        frames_trimmed: rest frames removed at the ends (frames before subsampling).
         failed: the error of each sequence that could not be cleaned (e.g. no PT-50 mapping).
     """
 
@@ -61,14 +61,16 @@ def repair(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2,
     """Fill missing points of one sequence.
 
     Args:
-        data: (frames, points, dims) float; NaN or low-confidence points are missing.
+        data: (frames, points, dims) float, any unit; NaN or low-confidence points are missing.
         confidence: (frames, points) in [0, 1].
         threshold: points with confidence below it are missing.
         max_gap: longest run of missing frames (frames) filled by interpolation.
 
     Returns:
-        ``(data, confidence, interpolated, median_filled)``: repaired copies (points never
-        observed stay NaN with confidence 0) and the counts of points filled each way.
+        ``(data, confidence, interpolated, median_filled)``: repaired float32 copies, (frames,
+        points, dims) and (frames, points), filled points with confidence ``threshold`` (points
+        never observed stay NaN with confidence 0), and the counts of points filled each way
+        (point-frames).
     """
     data = np.array(data, dtype=np.float32)
     confidence = np.array(confidence, dtype=np.float32)
@@ -102,7 +104,8 @@ def repair_pt50(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2
     from the body wrist they hang from (joint 7 for points 8-28, joint 4 for 29-49), so a hand
     filled by its median shape stays at the wrist when the arm moves.
 
-    Args and returns as :func:`repair`, with ``data`` of shape (frames, 50, 3).
+    Args and returns as :func:`repair`, with ``data`` of shape (frames, 50, 3) (PT-50 of
+    Progressive Transformers, Saunders et al., 2020, in any unit) and ``confidence`` (frames, 50).
     """
     body, body_confidence, interpolated, median_filled = repair(data[:, :PT50_LEFT_HAND.start],
                                                                 confidence[:, :PT50_LEFT_HAND.start], threshold, max_gap)  # fmt: skip
@@ -118,9 +121,14 @@ def repair_pt50(data: np.ndarray, confidence: np.ndarray, threshold: float = 0.2
 
 
 def active_span(points: np.ndarray, margin: int = 2) -> tuple[int, int]:
-    """[first, last) frames of signing in PT-50 points (frames, 50, 3): a wrist above its elbow.
+    """[first, last) frames of signing in PT-50 points: a wrist above its elbow.
 
-    The whole sequence when no frame is active.
+    Args:
+        points: (frames, 50, 3) PT-50 points, y downwards (any unit).
+        margin: frames kept before the first and after the last active frame.
+
+    Returns:
+        ``(first, last)`` frame indices, a half-open range; ``(0, frames)`` when no frame is active.
     """
     active = np.zeros(len(points), dtype=bool)
     for wrist, elbow in PT50_ELBOWS.items():
@@ -136,10 +144,14 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
           texts: dict[str, tuple[str | None, str | None]] | None = None) -> Iterator[Sequence]:  # fmt: skip
     """Repair, normalise to PT-50, trim and subsample sequences (see the module docstring).
 
+    Follows the How2Sign preprocessing described by SignDiff (Fang et al.); the output is PT-50 in
+    the convention of Progressive Transformers (Saunders et al., 2020): normalised units, neck at
+    the origin, shoulder width 1/3.
+
     Args:
         sequences: sequences of a layout with a PT-50 mapping (pt50, holistic, openpose-137).
         report: filled in as sequences pass (None: none kept).
-        threshold: confidence below which a point is missing.
+        threshold: confidence (0-1) below which a point is missing.
         max_gap: longest gap (frames) filled by interpolation.
         max_missing: a sequence with a larger share of missing PT-50 points is dropped.
         stride: keep every ``stride``-th frame (>= 1).
@@ -148,8 +160,13 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
             (see :func:`signkit.text.annotations.read_texts`); a sequence without an entry keeps its own.
 
     Yields:
-        PT-50 sequences with the same names. A sequence that cannot be converted is recorded in
-        ``report.failed`` and skipped.
+        PT-50 sequences with the same names, poses (frames', 1, 50, 3) float32 at ``fps /
+        stride``. A sequence that cannot be converted is recorded in ``report.failed`` and
+        skipped; one with too many missing points in ``report.dropped``.
+
+    Raises:
+        SignkitError: only as raised by the ``sequences`` iterator itself (e.g. bad data in the
+            file being read); a sequence's own conversion error is recorded, not raised.
     """
     report = CleanReport() if report is None else report
     for sequence in sequences:

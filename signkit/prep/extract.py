@@ -42,6 +42,14 @@ def shard(inputs: list[str], index: int, count: int) -> list[str]:
 
     Jobs that each take a different index cover every input once, without coordination.
 
+    Args:
+        inputs: the input paths.
+        index: this job's share, 1 to ``count``.
+        count: the number of shares.
+
+    Returns:
+        ``sorted(inputs)[index - 1 :: count]``.
+
     Raises:
         SignkitError: ``index`` outside 1..count.
     """
@@ -56,6 +64,12 @@ def openpose_clips(inputs: list[str]) -> list[str]:
     An input folder that holds no ``*_keypoints.json`` file itself but holds folders (How2Sign's
     ``openpose_output/json`` with one folder per clip) stands for those folders, sorted; other
     inputs are kept as they are. A corpus of tens of thousands of clips is then one argument.
+
+    Args:
+        inputs: folder paths; a path that is not a folder is kept (its error is reported later).
+
+    Returns:
+        The clip folders, in input order, each expanded folder's clips sorted by name.
     """
     clips = []
     for path in inputs:
@@ -74,12 +88,20 @@ def openpose_clips(inputs: list[str]) -> list[str]:
 def extract_video(path: str | Path) -> Sequence:
     """MediaPipe Holistic keypoints of a video file or PNG frame folder.
 
+    Frames are decoded with PyAV (or OpenCV for PNG) by :func:`signkit.video.read_frames`.
+
+    Args:
+        path: a video file PyAV decodes, or a folder of ``*.png`` frames.
+
     Returns:
-        A holistic Sequence named by the input's stem: pose (frames, 1, 576, 3) in pixels, fps
-        from the video (25 for PNG frames).
+        A holistic Sequence named by the input's stem (a folder's name): pose (frames, 1, 576, 3)
+        in pixels (x, y) with MediaPipe's relative depth z, fps from the video (25 for PNG frames
+        or a video that does not say).
 
     Raises:
-        SignkitError: unreadable input, no frames, or mediapipe missing.
+        SignkitError: the path does not exist, is not a decodable video or has no video stream, a
+            folder without PNG files, a frame that cannot be decoded or differs in size, no
+            frames, or mediapipe missing.
     """
     from signkit.video import read_frames
 
@@ -92,8 +114,17 @@ def extract_video(path: str | Path) -> Sequence:
 def holistic_of_frames(frames: Iterable[np.ndarray], name: str, fps: float = 25.0):
     """MediaPipe Holistic (model_complexity 1) on RGB uint8 frames (height, width, 3).
 
+    Runs through pose-format's ``load_holistic``; MediaPipe's native logging is silenced unless
+    ``-v`` or ``SIGNKIT_DEBUG=1``.
+
+    Args:
+        frames: RGB uint8 arrays (height, width, 3), all of the first frame's size.
+        name: the input's name, for messages.
+        fps: frames per second, stored in the pose.
+
     Returns:
-        A holistic ``pose_format.Pose`` (frames, 1, 576, 3) in pixels.
+        A holistic ``pose_format.Pose`` (frames, 1, 576, 3) in pixels (x, y; z MediaPipe's
+        relative depth), the header's width and height those of the first frame.
 
     Raises:
         SignkitError: no frames (``name`` names the input), or mediapipe missing.
@@ -140,9 +171,14 @@ def extract_openpose(folder: str | Path, fps: float = HOW2SIGN_FPS, size: tuple[
         fps: frame rate (How2Sign: 24).
         size: (width, height) of the video in pixels (How2Sign: 1280 x 720).
 
+    Returns:
+        An openpose-137 Sequence named by the folder, read by pose-format's ``load_openpose``:
+        pose (frames, 1, 137, 2) in pixels with OpenPose's confidences, frames = the largest frame
+        number + 1 (frames without a person or without a file are missing); only ``people[0]``.
+
     Raises:
-        SignkitError: not a folder, no keypoint file, or a file that is not OpenPose JSON
-            (naming the file).
+        SignkitError: not a folder, no keypoint file, no person in any frame, or a file that is
+            not OpenPose JSON or has the wrong number of values (naming the file).
     """
     from pose_format.utils.openpose import load_openpose
 
@@ -205,7 +241,9 @@ def extract(inputs: list[str], source: str = VIDEO, workers: int = 1,
         fps: override the frame rate (OpenPose default: How2Sign's 24).
 
     Yields:
-        ``(input, result)`` where result is the Sequence or the SignkitError of that input.
+        ``(input, result)`` where result is the Sequence or the SignkitError of that input (any
+        other exception of one input, e.g. a decoder or model failure, is turned into a
+        SignkitError naming it). Raises nothing for a failed input.
     """
     if workers <= 1 or len(inputs) <= 1:
         for path in inputs:

@@ -66,7 +66,7 @@ _HOLISTIC_SHOULDERS = ("LEFT_SHOULDER", "RIGHT_SHOULDER")
 
 @dataclass(frozen=True)
 class Skeleton:
-    """A kinematic tree over some points of a layout.
+    """A kinematic tree over some points of a layout (the skeletal model of Zelinka & Kanis, 2020).
 
     Attributes:
         points: (J,) indices of the tree's points in the layout's flat point order; tree point
@@ -109,6 +109,10 @@ def skeleton_of(header: PoseHeader, parts, links, root) -> Skeleton:
     (neighbours in point order) keeps the first limb that reaches each point. A connected piece
     that no limb reaches (in MediaPipe's pose: the mouth, the face) is joined to the root by a
     limb to its first point.
+
+    Returns:
+        The :class:`Skeleton`: J tree points (every point of ``parts``), J - 1 limbs; a limb and
+        its mirror image (names with LEFT/RIGHT, Left/Right or a leading L/R swapped) share a bone.
 
     Raises:
         SignkitError: a named component or point is not in the header.
@@ -164,14 +168,22 @@ def skeleton_of(header: PoseHeader, parts, links, root) -> Skeleton:
 
 
 def pt50_skeleton() -> Skeleton:
-    """The PT-50 tree: rooted at the neck, hands joined at the body's wrists."""
+    """The PT-50 tree: rooted at the neck, hands joined at the body's wrists.
+
+    Returns:
+        A :class:`Skeleton` over all 50 PT-50 points (Progressive Transformers, Saunders et al.,
+        2020): 49 limbs, left and right arm and hand sharing bone lengths.
+    """
     return skeleton_of(pt50_header(), _PT50_PARTS, _PT50_LINKS, _PT50_ROOT)
 
 
 def solve(xy: np.ndarray, weight: np.ndarray, depth: np.ndarray | None, skeleton: Skeleton,
           sequence: np.ndarray, *, iterations: int = 200, learning_rate: float = 0.02,
           smoothness: float = 0.1, length: float = 0.01, device: str = "cpu") -> np.ndarray:  # fmt: skip
-    """Fit the skeletal model to the frames of a batch of sequences.
+    """Fit the skeletal model to the frames of a batch of sequences (Zelinka & Kanis, 2020).
+
+    Minimises the loss of the module docstring with ``torch.optim.Adam``, then mirrors in depth
+    the limbs whose depth direction flips against their neighbouring frames (window 5).
 
     Args:
         xy: (N, J, 2) float, the tree's points (``skeleton.points`` order) of N frames, in units
@@ -189,7 +201,8 @@ def solve(xy: np.ndarray, weight: np.ndarray, depth: np.ndarray | None, skeleton
         device: torch device.
 
     Returns:
-        (N, J, 3) float32 points; each bone has one length per sequence in every frame.
+        (N, J, 3) float32 points in the units of ``xy`` (x, y image axes, z away from the camera);
+        each bone has one length per sequence in every frame.
     """
     import torch
 
@@ -300,7 +313,8 @@ def _correct_flips(unit, frame_sequence, window: int = 5, significant: float = 0
 def lift3d(sequences: Iterable[Sequence], *, layout: str = PT50, threshold: float = 0.2, use_depth: bool = True,
          batch_frames: int = 20_000, iterations: int = 200, device: str = "cpu",
          failed: list[str] | None = None) -> Iterator[Sequence]:  # fmt: skip
-    """Lift sequences to 3D (see the module docstring).
+    """Lift sequences to 3D with the skeletal model of Zelinka & Kanis (2020), see the module
+    docstring; run in batches of whole sequences by :func:`solve`.
 
     Args:
         sequences: holistic, openpose-137 or PT-50 sequences (2D, or 3D whose depth is the start).
@@ -316,15 +330,18 @@ def lift3d(sequences: Iterable[Sequence], *, layout: str = PT50, threshold: floa
             and the sequence skipped; otherwise the error is raised.
 
     Yields:
-        The lifted sequences in input order, with names, texts and timing kept. Only points
+        The lifted sequences in input order, with names, texts and timing kept: PT-50 poses
+        (frames, 1, 50, 3) float32 in normalised units, or holistic poses of the input's shape
+        (frames, 1, points, 3). Only points
         observed (confidence at least ``threshold``) are written lifted, with their confidence;
         the model's guesses for the others are not written: in PT-50 they stay missing (for
         ``signkit clean`` to fill by its rules), in holistic output they keep their input values.
 
     Raises:
-        SignkitError: an unknown target layout; without ``failed``, also a sequence of a layout
-            without a mapping, holistic output from a non-holistic input, or a sequence where
-            no frame shows both shoulders.
+        SignkitError: an unknown target layout (on the first ``next``); without ``failed``, also
+            a sequence of a layout without a mapping, holistic output from a non-holistic input
+            or from holistic input without depth, or a sequence where no frame shows both
+            shoulders. Errors raised by the ``sequences`` iterator itself pass through.
     """
     if layout not in (PT50, HOLISTIC):
         raise SignkitError(f"lift3d writes layout {PT50} or {HOLISTIC}, not {layout}")
@@ -425,6 +442,9 @@ def mpjpe(predicted: np.ndarray, truth: np.ndarray) -> float:
         The mean Euclidean distance (units of ``truth``) between ``truth`` and ``predicted``
         moved to the same centroid and scaled by the least-squares factor, per frame (no
         rotation: a lifted pose must face the right way). NaN points are left out.
+
+    Raises:
+        ValueError: no frame has a point that is finite in both arrays.
     """
     valid = np.isfinite(predicted).all(-1) & np.isfinite(truth).all(-1)
     errors = []

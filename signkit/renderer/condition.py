@@ -74,7 +74,8 @@ class Placement:
 
     Attributes:
         neck_x, neck_y: the neck's position (0-1 from the left and the top).
-        shoulder_width: the distance between the shoulders in the image plane.
+        shoulder_width: the distance between the shoulders in the image plane (a fraction of
+            the frame side).
     """
 
     neck_x: float = 0.5
@@ -88,6 +89,10 @@ class Placement:
         Args:
             pixels: (frames, 50, 2) x, y in pixels of the ``resolution`` x ``resolution`` frame,
                 NaN where missing.
+            resolution: the square's side in pixels.
+
+        Returns:
+            The median neck position and shoulder width over the frames that show both.
 
         Raises:
             SignkitError: no frame shows the neck and both shoulders.
@@ -125,7 +130,8 @@ def frame_condition(pose: Pose, width: int, height: int, resolution: int, name: 
         for :meth:`Placement.of`.
 
     Raises:
-        SignkitError: a layout without PT-50 conversion, or no drawable point.
+        SignkitError: a layout without PT-50 conversion, no frame showing both shoulders, or no
+            drawable point.
     """
     pt50, points = _pt50(pose, name)
     pixels = square_pixels(points, width, height, resolution)
@@ -162,7 +168,21 @@ def pose_condition_images(pose: Pose, resolution: int, placement: Placement, nam
 
 
 def draw(pt50: Pose, pixels: np.ndarray, resolution: int) -> Iterator[np.ndarray]:
-    """The PT-50 skeleton at ``pixels`` (frames, 50, 2) on black, ``resolution`` pixels square."""
+    """The PT-50 skeleton at ``pixels`` on black, ``resolution`` pixels square.
+
+    Args:
+        pt50: a PT-50 pose (Progressive Transformers' layout), for its header and confidence.
+        pixels: (frames, 50, 2) x, y in pixels of the square; not finite where not drawn.
+        resolution: the square's side in pixels.
+
+    Returns:
+        An iterator of RGB uint8 (resolution, resolution, 3) images, drawn lazily by
+        :func:`signkit.renderer.skeleton.draw_skeleton`.
+
+    Raises:
+        SignkitError: a pose that is not PT-50, or as :func:`draw_skeleton` (``pixels`` of another
+            shape, no drawable point).
+    """
     from signkit.renderer.skeleton import draw_skeleton
 
     if [c.name for c in pt50.header.components] != [c.name for c in pt50_header().components]:

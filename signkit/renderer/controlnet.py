@@ -62,6 +62,19 @@ class DualConditionEmbedding(torch.nn.Module):
         torch.nn.init.zeros_(self.zero.bias)
 
     def forward(self, condition: torch.Tensor) -> torch.Tensor:
+        """Embed the two condition images.
+
+        Args:
+            condition: (batch, 6, H, W) float in 0-1: the pose image's RGB, then the FR-Net
+                image's.
+
+        Returns:
+            (batch, channels, H / 2^k, W / 2^k): the pose embedding plus the zero-convolved
+            FR-Net embedding.
+
+        Raises:
+            SignkitError: ``condition`` has another number of channels than 6.
+        """
         if condition.shape[1] != CONDITION_CHANNELS:
             raise SignkitError(f"the dual ControlNet takes {CONDITION_CHANNELS} condition channels "
                                f"(pose RGB, FR-Net RGB), got {condition.shape[1]}")  # fmt: skip
@@ -87,6 +100,9 @@ def dual_controlnet(unet, latent_scale: int = 8):
     Returns:
         A diffusers ``ControlNetModel`` whose encoder copies ``unet``'s weights and whose condition
         embedding is :class:`DualConditionEmbedding`; every output residual is zero.
+
+    Raises:
+        SignkitError: ``latent_scale`` is not 1, 2, 4 or 8.
     """
     from diffusers import ControlNetModel
 
@@ -98,13 +114,25 @@ def dual_controlnet(unet, latent_scale: int = 8):
 
 
 def save_controlnet(controlnet, folder: str | Path) -> None:
-    """Write a dual ControlNet in diffusers' layout (``config.json``, safetensors weights)."""
+    """Write a dual ControlNet in diffusers' layout (``config.json``, safetensors weights).
+
+    Args:
+        controlnet: the model made by :func:`dual_controlnet` or :func:`load_controlnet`.
+        folder: the folder to write (diffusers' ``save_pretrained``, ``safe_serialization``).
+    """
     quiet_libraries()
     controlnet.save_pretrained(str(folder), safe_serialization=True)
 
 
 def load_controlnet(folder: str | Path):
     """Read a dual ControlNet written by :func:`save_controlnet`.
+
+    Args:
+        folder: the folder with ``config.json`` and ``diffusion_pytorch_model.safetensors``.
+
+    Returns:
+        The diffusers ``ControlNetModel`` with its :class:`DualConditionEmbedding`, in eval mode,
+        on the CPU, float32 (the weights are copied into a model built from the config).
 
     Raises:
         SignkitError: the folder is missing, not a ControlNet, or its weights do not match.

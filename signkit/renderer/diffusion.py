@@ -41,8 +41,9 @@ class RendererConfig:
         base: the base Stable Diffusion folder (diffusers' pipeline layout).
         resolution: side of the square frames it was trained on, in pixels.
         prompt: the training prompt (the default prompt of rendering).
-        latent_scale: how many times smaller the VAE's latents are than the frames.
-        frnet: FR-Net settings (as :class:`~signkit.renderer.frnet.FRNetConfig`).
+        latent_scale: how many times smaller the VAE's latents are than the frames (SD: 8).
+        frnet: FR-Net settings (as :class:`~signkit.renderer.frnet.FRNetConfig`; SignDiff, Fang
+            et al.).
         frnet_dropout: probability that a training pair's FR-Net condition was left out.
         placement: where the training signer stands (as :class:`~signkit.renderer.condition.Placement`).
     """
@@ -74,6 +75,13 @@ class Base:
     def load(cls, folder: str | Path) -> Base:
         """Read a local Stable Diffusion folder (never the network).
 
+        Each part is read with diffusers' or transformers' ``from_pretrained(...,
+        local_files_only=True)``; the VAE, UNet and text encoder are frozen and in eval mode.
+
+        Args:
+            folder: a diffusers pipeline folder (``vae/``, ``unet/``, ``text_encoder/``,
+                ``tokenizer/``, ``scheduler/``), e.g. Stable Diffusion 1.5 or :func:`build_base`'s.
+
         Raises:
             SignkitError: a missing or unreadable part.
         """
@@ -102,7 +110,16 @@ class Base:
         return 2 ** (len(self.vae.config.block_out_channels) - 1)
 
     def encode_prompts(self, prompts: list[str], device) -> object:
-        """CLIP hidden states (batch, 77, width) of prompts, as Stable Diffusion conditions on."""
+        """CLIP hidden states of prompts, as Stable Diffusion conditions on.
+
+        Args:
+            prompts: the texts, padded or truncated to the tokenizer's 77 tokens.
+            device: torch device of the text encoder.
+
+        Returns:
+            A ``torch.Tensor`` (batch, 77, width) in the text encoder's dtype, computed without
+            gradients (width 768 for Stable Diffusion 1.5).
+        """
         import torch
 
         tokens = self.tokenizer(prompts, padding="max_length", max_length=self.tokenizer.model_max_length,
@@ -142,8 +159,16 @@ class DiffusionRenderer:
     def load(cls, folder: str | Path, base: str | Path | None = None, device: str = "cpu", dtype=None) -> DiffusionRenderer:
         """Read a renderer folder of :func:`train_diff` (and its base, or ``base`` instead).
 
+        Args:
+            folder: the renderer folder (``config.json``, ``controlnet/``).
+            base: the base Stable Diffusion folder, instead of the one ``config.json`` names.
+            device: torch device to move the pipeline to.
+            dtype: torch dtype of the models (None: float32).
+
         Raises:
-            SignkitError: not a renderer folder, or an unreadable base or ControlNet.
+            SignkitError: not a renderer folder (``config.json`` missing, unreadable or of another
+                kind of model), a base folder that is not there, or an unreadable base or
+                ControlNet.
         """
         from signkit.renderer.controlnet import load_controlnet
 
@@ -199,7 +224,8 @@ class DiffusionRenderer:
             RGB uint8 (R, R, 3) frames.
 
         Raises:
-            SignkitError: a pose image of another size, or an unknown FR-Net mode.
+            SignkitError: a pose image of another size, or an unknown FR-Net mode; raised while
+                iterating (this is a generator).
         """
         from signkit.renderer.frnet import frnet
 
@@ -237,7 +263,23 @@ class DiffusionRenderer:
 
     def render(self, pose, **options) -> Iterator[np.ndarray]:
         """Frames of a pose of any layout that converts to PT-50 (placed as the training signer
-        stood); ``options`` as :meth:`render_conditions`."""
+        stood); ``options`` as :meth:`render_conditions`.
+
+        Args:
+            pose: a ``pose_format.Pose`` (frames, people, points, dims) of a layout with a PT-50
+                mapping (pt50, holistic, openpose-137), any scale.
+            **options: ``prompt``, ``steps``, ``guidance``, ``batch_size``, ``seed``,
+                ``frnet_mode``, ``on_frame``.
+
+        Returns:
+            An iterator of RGB uint8 (R, R, 3) frames, R the renderer's resolution, one per pose
+            frame.
+
+        Raises:
+            SignkitError: at the call, a layout without PT-50 mapping, no frame showing both
+                shoulders or no drawable point (:func:`signkit.renderer.condition.
+                pose_condition_images`); while iterating, as :meth:`render_conditions`.
+        """
         from signkit.renderer.condition import pose_condition_images
 
         images = pose_condition_images(pose, self.config.resolution, self.placement)

@@ -38,6 +38,9 @@ class FRNetConfig:
             larger keeps more pixels white.
         kernel: side of the square erosion kernel, in pixels (SignDiff: 5); at least 1 (1: no
             erosion).
+
+    Raises:
+        SignkitError: on construction, a block size that is even or below 3, or a kernel below 1.
     """
 
     block_size: int = 11
@@ -82,7 +85,19 @@ def frnet(frame: np.ndarray, config: FRNetConfig = FRNetConfig()) -> np.ndarray:
 
 def frnet_frames(frames: Iterable[np.ndarray], config: FRNetConfig = FRNetConfig(),
                  where: str = "frames") -> Iterator[np.ndarray]:  # fmt: skip
-    """:func:`frnet` of each frame, lazily; an error names ``where`` and the frame number (from 1)."""
+    """:func:`frnet` of each frame, lazily; an error names ``where`` and the frame number (from 1).
+
+    Args:
+        frames: RGB uint8 arrays (height, width, 3).
+        config: block size, constant and kernel.
+        where: the input's name, for messages.
+
+    Yields:
+        RGB uint8 (height, width, 3) binary images, every pixel 0 or 255.
+
+    Raises:
+        SignkitError: a frame that is not RGB uint8 (``WHERE: frame N: ...``).
+    """
     for number, frame in enumerate(frames, start=1):
         try:
             yield frnet(frame, config)

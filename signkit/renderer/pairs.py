@@ -31,6 +31,10 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
                 span: tuple[float, float] = (0.0, 1.0), on_frame: Callable[[int], None] | None = None) -> dict:  # fmt: skip
     """Write training pairs (target frame, pose image, FR-Net image, prompt) of videos.
 
+    The pairs of SignDiff's dual-condition ControlNet (Fang et al.): the pose image drawn from the
+    keypoints (:func:`signkit.renderer.condition.frame_condition`) and the FR-Net image of the
+    target frame (:func:`signkit.renderer.frnet.frnet`). Frames without a neck are skipped.
+
     Args:
         videos: video files or PNG frame folders of signers.
         keypoints: for each video, a pose file (.pose or .h5 holding one sequence; holistic or
@@ -51,8 +55,12 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         ``placement``, ``frnet``, ``prompt``, ``sources``.
 
     Raises:
-        SignkitError: an unreadable video or pose file, keypoint and video frame counts that
-            differ, a folder that already holds pairs, or no frame that shows a signer.
+        SignkitError: as many keypoint entries as videos are not given; a folder that already
+            holds pairs; an unreadable video or pose file, a video without frames, a pose file
+            that does not hold exactly one sequence, keypoints of a layout without PT-50 mapping
+            or without a frame showing both shoulders, MediaPipe missing (``keypoints`` None),
+            keypoint and video frame counts that differ, a PNG that cannot be written, or no
+            frame that shows a signer.
     """
     if len(keypoints) != len(videos):
         raise SignkitError(f"{len(videos)} videos but {len(keypoints)} keypoint files")
@@ -141,9 +149,16 @@ def _write_png(path: Path, image: np.ndarray) -> None:
 def read_pairs(folder: str | Path) -> tuple[list[dict], dict]:
     """The rows of a pair folder's ``metadata.jsonl`` and its ``signkit_pairs.json`` summary.
 
+    Args:
+        folder: a pair folder of :func:`build_pairs`.
+
+    Returns:
+        ``(rows, summary)``: one dict per pair (``file_name``, ``pose_image``, ``frnet_image``,
+        ``text``; paths relative to ``folder``), and the summary dict.
+
     Raises:
-        SignkitError: a missing file, a line that is not a JSON object with the four keys
-            (``FILE:LINE``), or a named image that does not exist.
+        SignkitError: a missing or unreadable file, a line that is not a JSON object with the
+            four keys (``FILE:LINE``), a named image that does not exist, or no pairs.
     """
     folder = Path(folder)
     try:
@@ -171,7 +186,7 @@ def read_pairs(folder: str | Path) -> tuple[list[dict], dict]:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """An image file as RGB uint8 (height, width, 3).
+    """An image file as RGB uint8 (height, width, 3), decoded by OpenCV (``cv2.imread``).
 
     Raises:
         SignkitError: the file cannot be decoded.
@@ -187,7 +202,16 @@ def read_image(path: Path) -> np.ndarray:
 class PairDataset:
     """A pair folder as a map-style dataset of ``{"image", "condition", "text"}``: the target
     frame float32 (3, R, R) in -1..1, the condition float32 (6, R, R) in 0..1 (pose RGB, then
-    FR-Net RGB) and the prompt; images are read when an example is taken."""
+    FR-Net RGB) and the prompt; images are read when an example is taken. R is the pairs'
+    resolution in pixels.
+
+    Args:
+        folder: a pair folder of :func:`build_pairs`.
+
+    Raises:
+        SignkitError: on construction, as :func:`read_pairs`; when an example is taken, an image
+            that cannot be decoded.
+    """
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -205,8 +229,8 @@ class PairDataset:
 
 
 def collate_pairs(examples: list[dict]) -> dict:
-    """Examples of :class:`PairDataset` to a batch: ``image`` (B, 3, R, R) and ``condition``
-    (B, 6, R, R) float32 tensors, ``text`` a list of B prompts."""
+    """Examples of :class:`PairDataset` to a batch: ``image`` (B, 3, R, R) float32 in -1..1 and
+    ``condition`` (B, 6, R, R) float32 in 0..1 tensors, ``text`` a list of B prompts."""
     import torch
 
     return {"image": torch.from_numpy(np.stack([e["image"] for e in examples])),

@@ -27,8 +27,16 @@ def join_sequences(sequences: Iterable[Sequence]) -> Pose:
     The result has the first sequence's fps; a sequence at another rate is resampled to it
     (linear interpolation in time; a point missing in either neighbouring frame stays missing).
 
+    Args:
+        sequences: sequences whose headers have the same components and points.
+
+    Returns:
+        A one-person ``pose_format.Pose`` (frames, 1, points, dims) in the sequences' units, at
+        the first sequence's fps.
+
     Raises:
-        SignkitError: no sequence, or sequences of different layouts.
+        SignkitError: no sequence, or sequences of different layouts; errors raised by the
+            ``sequences`` iterator pass through.
     """
     from signkit.pose.motion import resample
 
@@ -55,13 +63,16 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
            on_frame=None, overlay: Overlay | None = None) -> int:  # fmt: skip
     """Draw sequences as a skeleton signer and write an MP4 or a PNG frame folder.
 
+    Frames are drawn by :func:`signkit.renderer.skeleton.draw_skeleton` (OpenPose's colours) and
+    written by :func:`write_frames` (H.264 MP4 through PyAV, or PNG through OpenCV).
+
     Args:
         sequences: the sequences, rendered one after another with one framing for all.
         output: an ``.mp4`` file, a folder for PNG frames, or ``-``/None for standard output
             (fragmented MP4 to a pipe; faststart when it is redirected to a file).
         fmt: ``mp4`` or ``png``; default :func:`video_format` of the output.
         width, height: frame size in pixels (MP4 pads an odd size by one pixel).
-        background: RGB background colour.
+        background: RGB background colour, 0-255 each.
         on_frame: called with the number of frames drawn since the last call (progress).
         overlay: composite onto a programme (:func:`write_frames`).
 
@@ -69,7 +80,9 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
         The number of frames written.
 
     Raises:
-        SignkitError: no frames, bad sizes, or a failed write (nothing is left behind).
+        SignkitError: no sequence or sequences of different layouts (:func:`join_sequences`),
+            bad sizes or background, no drawable point, or as :func:`write_frames` (an unknown
+            output format, binary output to a terminal, a failed write: nothing is left behind).
     """
     from signkit.renderer.skeleton import draw_skeleton
 
@@ -81,6 +94,9 @@ def render(sequences: Iterable[Sequence], output: str | Path | None, *, fmt: str
 def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, renderer, *, fmt: str | None = None,
                      on_frame=None, overlay: Overlay | None = None, **options) -> int:  # fmt: skip
     """Render sequences as a photo-realistic signer with a trained diffusion renderer.
+
+    SignDiff's pose-to-video stage (Fang et al.): a dual-condition ControlNet on Stable
+    Diffusion, run through diffusers (:class:`signkit.renderer.diffusion.DiffusionRenderer`).
 
     Args:
         sequences: the sequences (any layout that converts to PT-50), one after another.
@@ -97,7 +113,9 @@ def render_diffusion(sequences: Iterable[Sequence], output: str | Path | None, r
         The number of frames written.
 
     Raises:
-        SignkitError: no frames, a pose without PT-50 conversion or shoulders, or a failed write.
+        SignkitError: no sequence or sequences of different layouts, a pose without PT-50
+            conversion or shoulders, an unknown FR-Net mode, or as :func:`write_frames` (an
+            unknown output format, binary output to a terminal, a failed write).
     """
     pose = join_sequences(sequences)
     frames = renderer.render(pose, on_frame=on_frame, **options)
@@ -112,7 +130,7 @@ class Overlay:
         video: the programme's video file; its frame rate and length make the output's, and its
             first audio stream is kept (re-encoded as AAC).
         corner: ``top-left``, ``top-right``, ``bottom-left`` or ``bottom-right``.
-        size: the signer's height as a fraction of the programme's.
+        size: the signer's height as a fraction of the programme's (0-1).
         margin: the gap to the edges as a fraction of the programme's height.
     """
 
@@ -125,6 +143,10 @@ class Overlay:
 def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: float, *, fmt: str | None = None,
                  on_frame=None, overlay: Overlay | None = None) -> int:  # fmt: skip
     """Write RGB uint8 frames (height, width, 3) as an MP4 or a PNG frame folder, all or nothing.
+
+    MP4 is H.264 (libx264, yuv420p) through PyAV (:func:`signkit.video.write_video`), written to a
+    temporary file and renamed into place; PNG frames go to a temporary folder that replaces
+    ``output`` when every frame is written.
 
     Args:
         frames: the frames, all of one size.
@@ -140,8 +162,10 @@ def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: f
         The number of frames written.
 
     Raises:
-        SignkitError: no frames, a bad frame, PNG to standard output or with an overlay, an
-            unreadable programme, or a failed write (nothing is left behind).
+        SignkitError: no frames, a bad frame, an unknown output format, binary output to a
+            terminal, PNG to standard output or with an overlay, an unreadable programme or one
+            without a frame rate, a bad overlay corner, size or margin, a PNG folder that holds
+            other files, or a failed write (nothing is left behind).
     """
     from signkit.video import picture_in_picture, read_frames, write_video
 

@@ -174,6 +174,9 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
                   pixels: np.ndarray | None = None) -> Iterator[np.ndarray]:  # fmt: skip
     """Draw person 0 of a pose as a skeleton, one frame per pose frame.
 
+    Limbs and joints are drawn in OpenPose's colours with OpenCV (anti-aliased ``cv2.line`` and
+    ``cv2.circle`` at sub-pixel precision).
+
     Args:
         pose: any pose-format pose (PT-50, holistic, OpenPose-137 or a custom header);
             ``pose.body.data`` has shape (frames, people, points, dims), dims >= 2. Points with
@@ -191,8 +194,9 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
 
     Raises:
         SignkitError: for a bad frame size or background, a pose with 0 frames or no person, a
-            header that does not match the data, or a pose with no drawable point in any frame
-            (nothing to fit the view to). Raised by the call, before the first frame.
+            header that does not match the data, ``pixels`` of another shape than (frames,
+            points, 2), or a pose with no drawable point in any frame (nothing to fit the view
+            to). Raised by the call, before the first frame.
     """
     width, height = _check_size(width, height)
     background = _check_background(background)

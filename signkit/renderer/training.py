@@ -24,7 +24,22 @@ def training_module(controlnet, base: Base, frnet_dropout: float):
     """The module the shared loop trains: ``module(batch)`` (a :func:`collate_pairs` batch) is the
     scalar denoising loss of one random timestep per pair. The ControlNet is its one submodule;
     the frozen base is kept outside the module's parameters (not optimised, not in checkpoints)
-    and follows the ControlNet's device on the first step."""
+    and follows the ControlNet's device on the first step.
+
+    The loss is that of diffusers' ``train_controlnet.py``: images (B, 3, R, R) in -1..1 encoded
+    by the VAE to latents (times its scaling factor), noised at a random timestep of the base's
+    scheduler, and the MSE between the UNet's prediction (with the ControlNet's residuals) and the
+    noise (or v for a v-prediction scheduler), in float32.
+
+    Args:
+        controlnet: the dual ControlNet (:func:`signkit.renderer.controlnet.dual_controlnet`).
+        base: the frozen :class:`Base`.
+        frnet_dropout: probability (0-1) that a pair's FR-Net half (channels 3-5 of the
+            condition) is set to zero, SignDiff's "no FR-Net" condition.
+
+    Returns:
+        A ``torch.nn.Module`` whose ``forward(batch)`` returns the scalar loss tensor.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -85,7 +100,9 @@ def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str
         :func:`signkit.train.train`'s result; ``best`` the best dev SSIM.
 
     Raises:
-        SignkitError: unreadable pairs or base, or a resolution the base cannot take.
+        SignkitError: ``frnet_dropout`` outside 0-1, unreadable pairs or base, a resolution the
+            base cannot take, dev pairs of another resolution, or as :func:`signkit.train.train`
+            (no checkpoint to resume from, a loss that is not finite).
     """
     import torch
 
@@ -132,7 +149,24 @@ def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str
 def dev_ssim(renderer: DiffusionRenderer, dev: PairDataset, steps: int, seed: int, frnet_mode: str = "none") -> float:
     """Mean SSIM (:func:`signkit.evaluate.scores.frame_ssim`) against the real frames of the dev frames
     rendered from their pose images, with the FR-Net condition of ``frnet_mode`` (as
-    :meth:`DiffusionRenderer.render_conditions`), in the order of the pair folder."""
+    :meth:`DiffusionRenderer.render_conditions`), in the order of the pair folder.
+
+    SSIM of Wang et al. (2004) on luma, Gaussian window 11 x 11, sigma 1.5, data range 255.
+
+    Args:
+        renderer: the renderer being trained.
+        dev: the dev pairs, at the renderer's resolution.
+        steps: DDIM denoising steps per frame.
+        seed: seed of the initial latent.
+        frnet_mode: ``none`` or ``previous``.
+
+    Returns:
+        The mean SSIM over the dev frames, at most 1.
+
+    Raises:
+        SignkitError: an image of the pair folder that cannot be decoded, a pose image of
+            another size than the renderer's, or an unknown FR-Net mode.
+    """
     from signkit.evaluate.scores import frame_ssim
 
     poses = [read_image(dev.folder / row["pose_image"]) for row in dev.rows]

@@ -42,7 +42,13 @@ class TimedGlosses:
 
 
 def read_timed_glosses(path: str | Path) -> TimedGlosses:
-    """Read and check one metadata file.
+    """Read and check one metadata file (Public DGS Corpus layout, see the module docstring).
+
+    Args:
+        path: a ``NAME_metadata.json`` file.
+
+    Returns:
+        The sentence, named ``NAME``, its times in ms of the source video.
 
     Raises:
         SignkitError: naming the file, for unreadable JSON, missing keys, glosses and times of
@@ -82,9 +88,15 @@ def read_texts(path: Path) -> dict[str, tuple[str | None, str | None]]:
     (:func:`read_timed_glosses`; text = the English sentence, gloss = the glosses), for the
     poses ``NAME_original.pose`` (named by both ``NAME`` and ``NAME_original``).
 
+    Args:
+        path: the annotation CSV, or the folder of DGS Corpus metadata files.
+
+    Returns:
+        A dict from sentence name to ``(text, gloss)``; gloss is None for How2Sign.
+
     Raises:
-        SignkitError: the file is missing or has neither set of columns; a folder without
-            metadata, or bad metadata.
+        SignkitError: the file is missing, unreadable or not UTF-8, or has neither set of
+            columns; a folder without metadata, or bad metadata (as :func:`read_timed_glosses`).
     """
     if path.is_dir():
         texts = {}

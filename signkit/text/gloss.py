@@ -157,8 +157,14 @@ def _unmojibake(text: str) -> str:
 def normalise(sentence: str) -> str:
     """Rule 1: NFKC, ASCII quotes/dashes, lower-case, contractions expanded.
 
-    Input: any string. Output: the normalised string (punctuation still present).
-    Raises TypeError when ``sentence`` is not a ``str``.
+    Args:
+        sentence: any string (mis-decoded UTF-8, as in How2Sign's transcripts, is repaired).
+
+    Returns:
+        The normalised string (punctuation still present).
+
+    Raises:
+        TypeError: ``sentence`` is not a ``str``.
     """
     if not isinstance(sentence, str):
         raise TypeError(f"sentence must be str, not {type(sentence).__name__}")
@@ -193,9 +199,12 @@ def _number_token(text: str) -> str:
 def tokenise(normalised: str) -> list[tuple[str, bool]]:
     """Rule 2: split normalised text into ``(token, starts_clause)`` pairs.
 
-    Tokens are lower-case words, number words zero..ten, or digit strings; the flag
-    says whether a clause break (or the start of the text) precedes the token.
-    Never raises for a ``str``.
+    Args:
+        normalised: text as :func:`normalise` returns it.
+
+    Returns:
+        The tokens in order: lower-case words, number words zero..ten, or digit strings; the
+        flag says whether a clause break (or the start of the text) precedes the token.
     """
     tokens: list[tuple[str, bool]] = []
     clause_start = True
@@ -265,13 +274,18 @@ def _repair_e(word: str, lem: str) -> str:
 
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
-    """Rule 6: the lower-case English lemma of one lower-case word (simplemma).
+    """Rule 6: the lower-case English lemma of one lower-case word (simplemma, lang ``en``).
 
     Digit strings and words of one or two letters (simplemma maps fragments such as
     "m", "na", "ca" to clitics) are returned unchanged; ``_LEMMA_OVERRIDES`` wins over
     the dictionary; a lemma with non-letters (``etc.``, ``pop-up``) is not used;
-    spurious silent-e lemmas are repaired (``_repair_e``).
-    Never raises for a ``str``.
+    spurious silent-e lemmas are repaired (``_repair_e``). Memoised.
+
+    Args:
+        word: one lower-case word.
+
+    Returns:
+        The lower-case lemma, or ``word`` itself.
     """
     if len(word) <= 2 or word[0].isdigit():
         return word
@@ -344,16 +358,18 @@ def _lookup(vocabulary: Mapping[str, str], key: str) -> str | None:
 def text_to_glosses(sentence: str, vocabulary: Mapping[str, str] = _EMPTY) -> list[str]:
     """Gloss one English sentence as ASL glosses by the rules of this module.
 
-    Inputs: ``sentence``, any English text (one sentence or a few); ``vocabulary``,
-    a mapping from a normalised spoken phrase (lower-case words joined by single
-    spaces, e.g. ``"thank you"``) to a lexicon gloss (``"THANK-YOU"``), usually built
-    from a lexicon's ``words``/``glosses`` columns; ``None`` or empty means none.
+    Args:
+        sentence: any English text (one sentence or a few).
+        vocabulary: a mapping from a normalised spoken phrase (lower-case words joined by
+            single spaces, e.g. ``"thank you"``) to a lexicon gloss (``"THANK-YOU"``), usually
+            built from a lexicon's ``words``/``glosses`` columns; ``None`` or empty means none.
 
-    Output: a list of upper-case glosses, multi-word glosses hyphenated; ``[]`` for
-    empty or punctuation-only text. Deterministic.
+    Returns:
+        A list of upper-case glosses, multi-word glosses hyphenated; ``[]`` for empty or
+        punctuation-only text. Deterministic.
 
-    Errors: none for any ``str`` (the function is total on text); TypeError when
-    ``sentence`` is not a ``str``.
+    Raises:
+        TypeError: ``sentence`` is not a ``str`` (the function is total on text).
     """
     vocab: Mapping[str, str] = vocabulary if vocabulary is not None else _EMPTY
     tokens = tokenise(normalise(sentence))

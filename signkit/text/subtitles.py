@@ -59,7 +59,12 @@ class Cue:
 
 def is_subtitles(name: str, content: bytes) -> bool:
     """Whether a file is subtitles: an ``.srt`` or ``.vtt`` name, or content that starts with
-    ``WEBVTT`` or with an SRT cue (a counter line, then a timing line)."""
+    ``WEBVTT`` or with an SRT cue (a counter line, then a timing line).
+
+    Args:
+        name: the file's name (its suffix is checked).
+        content: the file's bytes; the first 200 are looked at (a UTF-8 byte order mark skipped).
+    """
     if name.lower().endswith((".srt", ".vtt")):
         return True
     head = content[:200].lstrip(b"\xef\xbb\xbf").lstrip()
@@ -102,11 +107,11 @@ def read_subtitles(content: bytes, name: str = "<stdin>", warn: Callable[[str], 
         warn: called with each warning (a line naming the cue); None: warnings are dropped.
 
     Returns:
-        The non-empty cues, sorted by start time.
+        The non-empty cues, sorted by start time (times in seconds, millisecond precision).
 
     Raises:
-        SignkitError: a bad timestamp or a cue that ends before it starts (``NAME:LINE: cue
-            N: ...``), or no cue at all.
+        SignkitError: a block without a timing line, a bad timestamp or a cue that ends before
+            it starts (``NAME:LINE: cue N: ...``), or no cue with text at all.
     """
     warn = warn or (lambda message: None)
     lines = _decode(content, name, warn).replace("\r\n", "\n").replace("\r", "\n").split("\n")
