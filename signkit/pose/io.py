@@ -83,13 +83,10 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
 
 
 def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None) -> Iterator[Sequence]:
-    """Read the sequences of a pose file or of standard input; see :func:`open_sequences`.
+    """Read the sequences of a pose file or of standard input.
 
     Args:
-        path: a ``.skels``, ``.pose`` or ``.h5`` file, or ``-``/None for standard input.
-        fmt: force a format (``skels``, ``pose``, ``h5``); else the suffix, else sniffing.
-        fps: frame rate for ``.skels`` (which stores none; default 25 fps), and an override for
-            the others.
+        path, fmt, fps: as :func:`open_sequences`.
 
     Returns:
         An iterator over the :class:`Sequence` objects, read lazily.
