@@ -102,3 +102,49 @@ def test_help_is_fast_and_light():
 def test_every_command_has_help(command):
     result = signkit(command, "--help")
     assert result.returncode == 0 and b"Usage" in result.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    controller, terminal = pty.openpty()
+    process = subprocess.run([sys.executable, "-m", "signkit", "t2p", "-o", str(tmp_path / "x.h5")], input=b"hello\nyes\n",
+                             stderr=terminal, stdout=subprocess.PIPE, timeout=120)  # fmt: skip
+    os.close(terminal)
+    os.close(controller)
+    assert process.returncode == 0 and (tmp_path / "x.h5").is_file()
+
+
+def test_render_output_safety(data, tmp_path):
+    skels = str(data / "phoenix14t" / "sample" / "dev.skels")
+    assert_error(signkit("render", skels, "-o", str(tmp_path / "clip.mkv")), "unknown video format '.mkv'")
+    keep = tmp_path / "precious"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    assert_error(signkit("render", skels, "-o", str(keep)), "holds other files than PNG frames")
+    assert (keep / "notes.txt").read_text() == "mine"
+    frames = tmp_path / "frames"
+    assert signkit("render", skels, "-o", str(frames)).returncode == 0
+    assert signkit("render", skels, "-o", str(frames), "--fps", "50").returncode == 0  # frames replaced
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_usage_errors_come_before_input(tmp_path):
+    missing = str(tmp_path / "missing.skels")
+    for args in (["convert", missing, "--layout", "holistic"], ["render", missing, "--size", "0x0"],
+                 ["render", missing, "--to", "png"], ["render", missing, "--background", "nope"],
+                 ["t2p", missing, "--from", "video"]):  # fmt: skip
+        result = signkit(*args)
+        assert result.returncode == 2, (args, result.stderr)
+
+
+@pytest.mark.parametrize("command", ["train-t2p", "train-t2g", "train-g2p", "train-bt", "train-diff"])
+def test_training_options_carry_diffusers_names(command):
+    """Every train-* command shows the one set of training options under diffusers' names; the
+    old names are hidden aliases (the recipes' tests still use them)."""
+    shown = signkit(command, "--help").stdout.decode()
+    for name in ("--output-dir", "--max-steps", "--batch-size", "--learning-rate", "--checkpointing-steps",
+                 "--checkpoints-total-limit", "--validation-steps", "--resume-from-checkpoint", "--mixed-precision"):  # fmt: skip
+        assert name in shown, (command, name)
+    for old in ("--checkpoint-every", "--validate-every", "--validation-every", "--output "):
+        assert old not in shown, (command, old)
+    missing = signkit(command, "x", "--max-steps", "1", *(["--base", "tiny"] if command == "train-diff" else []))
+    assert missing.returncode == 2 and b"-o/--output-dir" in missing.stderr, missing.stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 import numpy as np
 import pytest
 
+from conftest import assert_error, signkit
 from signkit.errors import SignkitError
 from signkit.pose.io import read_sequences, write_sequences
 from signkit.pose import formats
@@ -84,3 +86,20 @@ def test_holistic_pose_keeps_its_header_in_h5(data, tmp_path):
     assert layout_of(back.pose.header) == "holistic"
     assert back.pose.header.total_points() == sequence.pose.header.total_points() == 586
     assert np.allclose(back.pose.body.confidence, sequence.pose.body.confidence)
+
+
+def test_stale_siblings_are_removed(data, tmp_path):
+    out = tmp_path / "out.skels"
+    shutil.copy(data / "phoenix14t" / "sample" / "dev.text", tmp_path / "out.text")
+    sequences = list(read_sequences(data / "phoenix14t" / "sample" / "dev.skels"))
+    for sequence in sequences:
+        sequence.text = None
+    write_sequences(sequences, out)
+    assert not (tmp_path / "out.text").exists() and (tmp_path / "out.gloss").exists()
+
+
+def test_skels_with_trailing_blank_line_and_latin1_sibling(tmp_path):
+    (tmp_path / "a.skels").write_text(" ".join(["0.1"] * 150 + ["0.0"]) + "\n\n")
+    assert len(list(read_sequences(tmp_path / "a.skels"))) == 1
+    (tmp_path / "a.text").write_bytes("caf\xe9\n".encode("latin-1"))
+    assert_error(signkit("info", str(tmp_path / "a.skels")), "a.text:1: not UTF-8 text")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 
 from conftest import signkit
+from signkit.lexicons.stitch import prepare_clip
 from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
 
@@ -125,3 +127,20 @@ def test_render_background_and_png_frames(data, tmp_path):
     white = signkit("render", str(skels), "-o", str(tmp_path / "w"), "--to", "png")
     assert white.returncode == 0 and tuple(cv2.imread(str(tmp_path / "w" / "frame_000001.png"))[0, 0]) == (255, 255, 255)
     assert signkit("render", str(skels), "--background", "mauve-ish").returncode == 2
+
+
+def test_clip_with_a_short_body_dropout_is_complete(data):
+    sequence = next(read_sequences(data / "phoenix14t" / "sample" / "dev.skels"))
+    points = sequence.pose.body.data[:, 0].filled(np.nan)
+    points[5:8, :8] = np.nan  # the body tracker lost three frames
+    points[:, 8:29] = np.nan  # one hand never tracked: that arm rests
+    clip = prepare_clip(points, 25.0, 25.0)
+    assert np.isfinite(clip).all()
+
+
+def test_lexicon_path_with_a_space(data, tmp_path):
+    folder = tmp_path / "my lexicon"
+    shutil.copytree(data / "asl-lexicon", folder)
+    result = signkit("t2p", "-v", input="thank you\n", env={"SIGNKIT_LEXICON": str(folder)})
+    assert result.returncode == 0, result.stderr
+    assert b"THANK-YOU" in result.stderr
