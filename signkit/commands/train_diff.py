@@ -80,51 +80,21 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> dict:
-    from dataclasses import asdict
-
-    from accelerate import PartialState
-
-    from signkit.renderer.pairs import METADATA, build_pairs
-    from signkit.renderer.training import train_diff
     from signkit.renderer.frnet import FRNetConfig
+    from signkit.renderer.pairs import METADATA
+    from signkit.renderer.training import train_diff
 
     log.configure(quiet, verbose)
     if resolution % 8:
         raise typer.BadParameter(f"{resolution} is not a multiple of 8", param_hint="--resolution")
     if dev and hold_out:
         raise typer.BadParameter("give --dev or --hold-out, not both", param_hint="--hold-out")
-    out = Path(config.output_dir)
     if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
         if keypoints or hold_out:
             raise typer.BadParameter("a pair folder is already built: --keypoints and --hold-out apply to videos")
-        pairs = inputs[0]
-    else:
-        if keypoints and len(keypoints) != len(inputs):
-            raise typer.BadParameter(f"{len(inputs)} videos but {len(keypoints)} --keypoints files", param_hint="--keypoints")
-        frnet = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
-        pairs = str(out / "pairs")
-        splits = [(pairs, (0.0, 1.0 - hold_out))] + ([(str(out / "dev-pairs"), (1.0 - hold_out, 1.0))] if hold_out else [])
-        state = PartialState()  # under accelerate launch: the main process builds, the others then read
-        for folder, span in splits:
-            with state.main_process_first():
-                if (Path(folder) / METADATA).is_file() and (config.resume_from_checkpoint or not state.is_main_process):
-                    continue  # the pairs of the run resumed, or just built by the main process
-                with log.progress("pairs", unit="frames") as advance:
-                    summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
-                                          every, span, on_frame=advance)  # fmt: skip
-                log.info(f"{folder}: {summary['pairs']} pairs")
-        if hold_out:
-            dev = str(out / "dev-pairs")
-    from signkit.renderer.controlnet import PRESETS, build_base
-
-    if base in PRESETS and not Path(base).is_dir():
-        with PartialState().main_process_first():
-            if not (out / "base" / "model_index.json").is_file():
-                build_base(out / "base", base, seed=config.seed)
-                log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
-        base = str(out / "base")
-    options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
-               "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip
-    result = train_diff(pairs, dev, base, config, frnet_dropout=frnet_dropout,
-                        gradient_checkpointing=gradient_checkpointing, inference_steps=inference_steps, options=options)  # fmt: skip
-    return result
+    elif keypoints and len(keypoints) != len(inputs):
+        raise typer.BadParameter(f"{len(inputs)} videos but {len(keypoints)} --keypoints files", param_hint="--keypoints")
+    return train_diff(inputs, config, base=base, keypoints=keypoints, dev=dev, hold_out=hold_out, resolution=resolution,
+                      prompt=prompt, every=every, frnet=FRNetConfig(block_size=block_size, constant=constant, kernel=kernel),
+                      frnet_dropout=frnet_dropout, gradient_checkpointing=gradient_checkpointing,
+                      inference_steps=inference_steps)  # fmt: skip

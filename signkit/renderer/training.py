@@ -1,6 +1,6 @@
 """Training the diffusion renderer: SignDiff's dual-condition ControlNet (Fang et al., 2023) on diffusers.
 
-:func:`train_diff` trains the dual-condition ControlNet of :mod:`signkit.renderer.controlnet`
+:func:`train_controlnet` trains the dual-condition ControlNet of :mod:`signkit.renderer.controlnet`
 (base UNet, VAE and text encoder frozen) with the denoising loss of diffusers'
 ``train_controlnet.py`` (MSE to the noise, or to v for v-prediction bases) on the shared
 Accelerate loop, dropping the FR-Net condition of a training pair with probability
@@ -10,14 +10,18 @@ scored by SSIM against the real frames.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from signkit import log
 from signkit.errors import SignkitError
 from signkit.modelfolder import write_config
 from signkit.renderer.diffusion import CONTROLNET, FRNET_MODES, KIND, Base, DiffusionRenderer, RendererConfig
+from signkit.renderer.frnet import FRNetConfig
 from signkit.renderer.pairs import PairDataset, collate_pairs, read_image
+from signkit.renderer.prompts import DEFAULT_PROMPT
 
 
 def training_module(controlnet, base: Base, frnet_dropout: float):
@@ -78,7 +82,81 @@ def training_module(controlnet, base: Base, frnet_dropout: float):
     return ControlNetTraining()
 
 
-def train_diff(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str | Path, config, *,
+def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | None = None, dev: str | None = None,
+               hold_out: float = 0.0, resolution: int = 512, prompt: str = DEFAULT_PROMPT, every: int = 1,
+               frnet: FRNetConfig = FRNetConfig(), frnet_dropout: float = 0.5, gradient_checkpointing: bool = False,
+               inference_steps: int = 20) -> dict:  # fmt: skip
+    """Train the diffusion renderer from videos (or a pair folder): the function behind
+    ``signkit train-diff``.
+
+    Builds the training pairs into ``OUTPUT/pairs`` (and ``OUTPUT/dev-pairs`` with ``hold_out``)
+    with :func:`signkit.renderer.pairs.build_pairs`, a base with random weights into
+    ``OUTPUT/base`` when ``base`` names a preset of :data:`signkit.renderer.controlnet.PRESETS`,
+    then :func:`train_controlnet`. Under ``accelerate launch`` the main process builds and the
+    others read; a resumed run reuses the pairs it built.
+
+    Args:
+        inputs: videos or PNG frame folders of signers, or one pair folder.
+        config: the shared loop's settings (:class:`signkit.train.TrainConfig`); ``output_dir``
+            is the renderer folder.
+        base: a Stable Diffusion folder in diffusers' layout, or ``tiny``/``sd15`` (random weights).
+        keypoints: keypoint files (.pose/.h5, in the videos' pixels), one per video; None:
+            MediaPipe Holistic on the frames.
+        dev: a pair folder for validation. hold_out: the last fraction (0 to under 1) of every
+            video kept for validation instead.
+        resolution: side of the square training frames in pixels (a multiple of 8).
+        prompt: the prompt of every training frame. every: keep every n-th frame.
+        frnet: FR-Net settings. frnet_dropout: probability (0-1) of leaving a pair's FR-Net out.
+        gradient_checkpointing, inference_steps: as :func:`train_controlnet`.
+
+    Returns:
+        :func:`signkit.train.train`'s result; ``best`` the best dev SSIM.
+
+    Raises:
+        ValueError: keypoints or ``hold_out`` with a pair folder, or a keypoint file count that
+            differs from the videos'.
+        SignkitError: as :func:`signkit.renderer.pairs.build_pairs` and :func:`train_controlnet`.
+    """
+    from accelerate import PartialState
+
+    from signkit.renderer.controlnet import PRESETS, build_base
+    from signkit.renderer.pairs import METADATA, build_pairs
+
+    out = Path(config.output_dir)
+    state = PartialState()  # under accelerate launch: the main process builds, the others then read
+    if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
+        if keypoints or hold_out:
+            raise ValueError("a pair folder is already built: keypoints and hold-out apply to videos")
+        pairs = inputs[0]
+    else:
+        if keypoints and len(keypoints) != len(inputs):
+            raise ValueError(f"{len(inputs)} videos but {len(keypoints)} keypoint files")
+        pairs = str(out / "pairs")
+        splits = [(pairs, (0.0, 1.0 - hold_out))] + ([(str(out / "dev-pairs"), (1.0 - hold_out, 1.0))] if hold_out else [])
+        for folder, span in splits:
+            with state.main_process_first():
+                if (Path(folder) / METADATA).is_file() and (config.resume_from_checkpoint or not state.is_main_process):
+                    continue  # the pairs of the run resumed, or just built by the main process
+                with log.progress("pairs", unit="frames") as advance:
+                    summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
+                                          every, span, on_frame=advance)  # fmt: skip
+                log.info(f"{folder}: {summary['pairs']} pairs")
+        if hold_out:
+            dev = str(out / "dev-pairs")
+    if base in PRESETS and not Path(base).is_dir():
+        with state.main_process_first():
+            if not (out / "base" / "model_index.json").is_file():
+                build_base(out / "base", base, seed=config.seed)
+                log.info(f"{out / 'base'}: a {base} Stable Diffusion with random weights")
+        base = str(out / "base")
+    options = {"inputs": inputs, "keypoints": keypoints, "base": base, "dev": dev, "hold_out": hold_out,
+               "frnet_dropout": frnet_dropout, "train": asdict(config)}  # fmt: skip
+    return train_controlnet(pairs, dev, base, config, frnet_dropout=frnet_dropout,
+                            gradient_checkpointing=gradient_checkpointing, inference_steps=inference_steps,
+                            options=options)  # fmt: skip
+
+
+def train_controlnet(pairs: str | Path, dev_pairs: str | Path | None, base_folder: str | Path, config, *,
                frnet_dropout: float = 0.5, gradient_checkpointing: bool = False, inference_steps: int = 20,
                options: dict | None = None) -> dict:  # fmt: skip
     """Train the dual-condition ControlNet on a pair folder and write a renderer folder.
