@@ -118,11 +118,11 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
     Raises:
         SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
     """
-    from signkit.transformer import model as t2p
+    from signkit.transformer.model import ProgressiveTransformer, produce
 
-    network, vocabulary, model_source, header = t2p.load(folder, device)
-    if source is not None and source != model_source:
-        raise SignkitError(f"{folder} reads {model_source}, not {source} (--from)")
+    network = ProgressiveTransformer.from_pretrained(folder, device)
+    if source is not None and source != network.source:
+        raise SignkitError(f"{folder} reads {network.source}, not {source} (--from)")
     if fps is not None and fps != network.config.fps:
         raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
 
@@ -130,9 +130,8 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
         log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
 
     with log.progress("t2p", total=len(lines), unit="lines") as advance:
-        return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
-                           max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
-                           on_batch=advance)  # fmt: skip
+        return produce(network, lines, batch_size=batch_size, max_frames=max_frames, device=device, dtype=dtype,
+                       on_unknown=unknown, on_batch=advance)  # fmt: skip
 
 
 def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
