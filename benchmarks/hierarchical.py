@@ -55,11 +55,11 @@ def main() -> None:
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])
-        model, tokenizer = slul.load(gloss_model)
+        model = slul.SLUL.from_pretrained(gloss_model)
         sentences = [text for text, _ in read_texts(PHOENIX / "dev.csv").values()]
         for beam in (1, 4):
             start = time.perf_counter()
-            glosses = slul.translate(model, tokenizer, sentences, beam=beam, batch_size=32)
+            glosses = slul.translate(model, sentences, beam=beam, batch_size=32)
             seconds = time.perf_counter() - start
             tokens = sum(len(g.split()) for g in glosses) / len(glosses)
             print(f"t2g, beam {beam}: {len(sentences)} sentences in {seconds:.1f} s = {len(sentences) / seconds:.1f} "

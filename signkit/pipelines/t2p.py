@@ -152,16 +152,13 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
     Raises:
         SignkitError: a folder is not a model of its kind.
     """
-    from signkit.gloss import slul
+    from signkit.gloss.slul import t2g
     from signkit.moe import model as moe
 
     network, database = moe.load(g2p_model, device)
     texts = [line.strip() for line in lines]
     if gloss_model is not None:
-        t2g, tokenizer = slul.load(gloss_model, device)
-        with log.progress("t2g", total=len(texts), unit="sentences") as advance:
-            glosses = slul.translate(t2g, tokenizer, texts, beam=beam, batch_size=batch_size, device=device,
-                                     on_batch=advance)  # fmt: skip
+        glosses = t2g(texts, gloss_model, beam=beam, batch_size=batch_size, device=device)
     else:
         glosses, texts = texts, [None] * len(texts)
     sequences = []
