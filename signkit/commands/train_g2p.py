@@ -74,7 +74,8 @@ def command(
 ) -> None:
     from dataclasses import asdict
 
-    from signkit.moe.model import MoEConfig, train_g2p
+    from signkit.moe.network import MoEConfig
+    from signkit.moe.training import train_g2p
 
     log.configure(quiet, verbose)
     config = train_config(output, max_steps, batch_size, learning_rate, warmup_steps, checkpoint_every,

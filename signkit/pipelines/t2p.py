@@ -153,9 +153,10 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
         SignkitError: a folder is not a model of its kind.
     """
     from signkit.gloss.slul import t2g
-    from signkit.moe import model as moe
+    from signkit.moe.network import SLPMoE
+    from signkit.moe.produce import as_sequence, produce
 
-    network, database = moe.load(g2p_model, device)
+    network = SLPMoE.from_pretrained(g2p_model, device)
     texts = [line.strip() for line in lines]
     if gloss_model is not None:
         glosses = t2g(texts, gloss_model, beam=beam, batch_size=batch_size, device=device)
@@ -165,7 +166,7 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
     with log.progress("g2p", total=len(texts), unit="lines") as advance:
         for number, (text, line) in enumerate(zip(texts, glosses), start=1):
             log.detail(f"{name}:{number}: {line}")
-            points = moe.produce(network, database, line.split(), text or None)
-            sequences.append(moe.as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
+            points = produce(network, line.split(), text or None)
+            sequences.append(as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
             advance(1)
     return sequences
