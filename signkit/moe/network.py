@@ -104,8 +104,8 @@ class MoEConfig:
 
 class SLPMoE(ModelFolderMixin, nn.Module):
     """The SLP-MoE network (see the module docstring): query, gating and pose-choice MLPs, the
-    duration and transition heads, the temporal refinement and a learned rest pose ``rest``
-    (50, 3) in normalised units, which ``rest`` (default zeros, to be loaded) starts from.
+    duration and transition heads, the temporal refinement, and the learned rest pose ``rest``
+    (50, 3) in normalised units, initialised from the argument ``rest`` (default zeros, to be loaded).
 
     ``database``, the :class:`signkit.moe.database.Database` it retrieves from, is read from
     the model folder's ``lexicon/`` by :meth:`from_pretrained` (training sets it).
@@ -135,7 +135,6 @@ class SLPMoE(ModelFolderMixin, nn.Module):
         self.refine = nn.Sequential(*layers)
         self.rest = nn.Parameter(torch.as_tensor(np.zeros((50, 3)) if rest is None else rest, dtype=torch.float32))
 
-
     def forward(self, batch: list) -> Output:
         """The training loss of a batch of sentences (:class:`signkit.moe.training.Example`),
         averaged (see the module docstring); each sentence queries with its text or, with
@@ -151,7 +150,8 @@ class SLPMoE(ModelFolderMixin, nn.Module):
         outputs = []
         for example in batch:
             sentence = example.sentence if random.random() < 0.5 else example.words
-            queries, weights = weigh(self, as_tensor(sentence, device), as_tensor(example.glosses, device), example.candidates)
+            queries, weights = weigh(self, as_tensor(sentence, device), as_tensor(example.glosses, device),
+                                     example.candidates)  # fmt: skip
             clips = [blend(c, w, None, device, self.rest) for c, w in zip(example.candidates, weights)]
             frames, signing = assemble(clips, example.gaps, example.lead, example.tail, self.rest)
             y = refine(self, frames, signing)
