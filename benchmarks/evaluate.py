@@ -68,14 +68,15 @@ def backtranslation() -> None:
     tokenizer = bt.train_tokenizer(texts, 1000)
     config = bt.BackTranslationConfig(values=150, vocabulary=tokenizer.get_vocab_size(), max_tokens=30)
     torch.manual_seed(0)
-    model = bt.build_model(config)
+    model = bt.BackTranslator(config)
+    model.tokenizer = tokenizer
     with torch.no_grad():
         model.output.bias.fill_(0.0)
         model.output.bias[2] = -1e4  # never stop early: every sentence takes max_tokens steps
     for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
-        bt.translate(model, tokenizer, sequences[:4], device=device)  # warm-up
+        bt.translate(model, sequences[:4], device=device)  # warm-up
         start = time.perf_counter()
-        bt.translate(model, tokenizer, sequences, batch_size=32, device=device)
+        bt.translate(model, sequences, batch_size=32, device=device)
         seconds = time.perf_counter() - start
         frames = sum(s.frames for s in sequences)
         print(f"back-translation ({device}, greedy, 30 tokens): {len(sequences)} sequences ({frames} frames) in "

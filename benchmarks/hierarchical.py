@@ -5,7 +5,7 @@
 1. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
    in batches of 32 (``slul.translate``, what ``signkit t2g`` runs);
 2. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
-   (``moe.produce``, what ``signkit t2p --pipeline hierarchical`` runs per line), retrieval,
+   (``signkit.moe.produce.produce``, what ``signkit t2p --pipeline hierarchical`` runs per line), retrieval,
    gating, blending and refinement included.
 
 Model loading is not timed. Without model folders, the benchmark first trains small ones (the
@@ -41,7 +41,8 @@ def main() -> None:
     import torch
 
     from signkit.gloss import slul
-    from signkit.moe import model as moe
+    from signkit.moe.network import SLPMoE
+    from signkit.moe.produce import produce
     from signkit.lexicons.corpus import read_sentences
     from signkit.text.annotations import read_texts
 
@@ -55,19 +56,19 @@ def main() -> None:
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])
-        model, tokenizer = slul.load(gloss_model)
+        model = slul.SLUL.from_pretrained(gloss_model)
         sentences = [text for text, _ in read_texts(PHOENIX / "dev.csv").values()]
         for beam in (1, 4):
             start = time.perf_counter()
-            glosses = slul.translate(model, tokenizer, sentences, beam=beam, batch_size=32)
+            glosses = slul.translate(model, sentences, beam=beam, batch_size=32)
             seconds = time.perf_counter() - start
             tokens = sum(len(g.split()) for g in glosses) / len(glosses)
             print(f"t2g, beam {beam}: {len(sentences)} sentences in {seconds:.1f} s = {len(sentences) / seconds:.1f} "
                   f"sentences/s ({tokens:.1f} glosses a sentence)")  # fmt: skip
-        network, database = moe.load(g2p_model)
+        network = SLPMoE.from_pretrained(g2p_model)
         test = read_sentences([DGS / "test"])
         start = time.perf_counter()
-        frames = sum(len(moe.produce(network, database, s.glosses)) for s in test)
+        frames = sum(len(produce(network, s.glosses)) for s in test)
         seconds = time.perf_counter() - start
         print(f"g2p: {len(test)} gloss sequences, {frames} frames in {seconds:.2f} s = {frames / seconds:.0f} frames/s "
               f"({len(test) / seconds:.1f} sequences/s)")  # fmt: skip

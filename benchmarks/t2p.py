@@ -60,13 +60,14 @@ def main() -> None:
         for setting, (switches, bf16) in SETTINGS.items():
             config = t2p.T2PConfig(vocabulary=len(vocabulary), **dims, **switches)
             torch.manual_seed(0)
-            model = t2p.build_model(config).train()
+            model = t2p.ProgressiveTransformer(config).train()
+            model.vocabulary, model.header = vocabulary, sequences[0].pose.header
             optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)  # as signkit.train
 
             def step():
                 optimiser.zero_grad(set_to_none=True)
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    loss, _ = model(batch)
+                    loss = model(batch).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimiser.step()
@@ -81,7 +82,7 @@ def main() -> None:
             print(f"{size:5s} {setting:16s} {parameters:5.1f} M parameters  train {seconds:.3f} s/step = "
                   f"{frames / seconds:7.0f} target frames/s", end="")  # fmt: skip
             with tempfile.TemporaryDirectory() as folder:
-                t2p.save(model, vocabulary, sequences[0].pose.header, folder, {"source": "text"})
+                model.save_pretrained(folder, {"source": "text"})
                 megabytes = sum(p.stat().st_size for p in Path(folder).iterdir()) / 2**20
             model.eval().to(torch.bfloat16 if bf16 else torch.float32)  # t2p --dtype
             speeds = []

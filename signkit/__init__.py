@@ -32,7 +32,7 @@ API = {
     "lexicon": "signkit.lexicons.corpus:lexicon",
     "train_t2g": "signkit.gloss.slul:train_t2g",
     "t2g": "signkit.gloss.slul:t2g",
-    "train_g2p": "signkit.moe.model:train_g2p",
+    "train_g2p": "signkit.moe.training:train_g2p",
     "train_t2p": "signkit.transformer.train:train_t2p",
     "t2p": "signkit.pipelines.t2p:t2p",
     "render": "signkit.renderer.render:render",

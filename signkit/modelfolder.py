@@ -1,8 +1,9 @@
-"""Model folders: the ``config.json`` every trained signkit model writes and reads the same way.
+"""Model folders: ``save_pretrained`` / ``from_pretrained`` of every trained signkit model, written once.
 
-``config.json`` holds ``{"model": KIND, "config": the model's config dataclass, ..., "signkit":
-version, "options": the resolved options that made it}``; weights, vocabularies and tokenizers
-lie beside it, as each model's ``save`` writes them.
+A model folder holds ``config.json``: ``{"model": KIND, "config": the model's config dataclass,
+..., "signkit": version, "options": the resolved options that made it}``; ``model.safetensors``,
+the weights; and beside them what each model needs to read its input and write its output
+(vocabularies, tokenizers, a layout), written and read by the model's own hooks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from signkit import __version__
 from signkit.errors import SignkitError
 
 CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
 
 
 def write_config(folder: Path, kind: str, config, options: dict, **extra) -> None:
@@ -46,3 +48,56 @@ def model_folder(folder: str | Path, kind: str, config_class, description: str) 
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise SignkitError(f"{folder}: not a readable {description} ({type(error).__name__}: {error})") from None
+
+
+class ModelFolderMixin:
+    """``save_pretrained`` and ``from_pretrained`` for a ``torch.nn.Module`` built from a config
+    dataclass (the diffusers and transformers convention, on a local folder only).
+
+    A model class sets ``kind`` (``config.json``'s ``"model"``), ``description`` (for errors) and
+    ``config_class``, keeps its config as ``self.config``, and may override the hooks
+    :meth:`save_assets` and :meth:`load_assets` (the files beside the weights) and
+    :meth:`weights_module` (the module whose state ``model.safetensors`` holds).
+    """
+
+    kind: str
+    description: str
+    config_class: type
+
+    def weights_module(self):
+        """The module whose weights ``model.safetensors`` holds: the model itself."""
+        return self
+
+    def save_assets(self, folder: Path) -> dict:
+        """Write the files beside the weights; returns keys to add to ``config.json``."""
+        return {}
+
+    def load_assets(self, folder: Path, meta: dict, device: str) -> None:
+        """Read the files beside the weights (``meta``: the whole ``config.json``)."""
+
+    def save_pretrained(self, folder: str | Path, options: dict | None = None) -> None:
+        """Write a model folder (created): the weights, the assets, then ``config.json`` with
+        ``options``, the resolved options that made the model."""
+        from safetensors.torch import save_model
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_model(self.weights_module(), str(folder / WEIGHTS))
+        extra = self.save_assets(folder)
+        write_config(folder, self.kind, self.config, options or {}, **extra)
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu"):
+        """Read a model folder: the model on ``device``, in evaluation mode.
+
+        Raises:
+            SignkitError: not a folder of this kind of model, or unreadable files.
+        """
+        from safetensors.torch import load_model
+
+        folder = Path(folder)
+        with model_folder(folder, cls.kind, cls.config_class, cls.description) as (config, meta):
+            model = cls(config)
+            load_model(model.weights_module(), str(folder / WEIGHTS))
+            model.load_assets(folder, meta, device)
+        return model.to(device).eval()

@@ -31,6 +31,21 @@ STATE_FILE = "signkit_state.json"
 
 
 @dataclass
+class Output:
+    """What a model's ``forward`` returns on a training batch.
+
+    Attributes:
+        loss: the training loss, a scalar tensor.
+        parts: its named terms as floats, logged as ``train_NAME``.
+        outputs: the model's outputs on the batch (each model documents their shapes).
+    """
+
+    loss: object
+    parts: dict[str, float]
+    outputs: object = None
+
+
+@dataclass
 class TrainConfig:
     """Settings of :func:`train` (all steps are optimiser steps).
 
@@ -158,7 +173,7 @@ class LengthGroupedSampler:
             yield from batch
 
 
-def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable,
+def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable | None = None,
           validate: Callable | None = None, save: Callable | None = None, metric: str = "loss",
           greater_is_better: bool = False, lengths: list[int] | None = None) -> dict:  # fmt: skip
     """Train ``model`` on ``dataset`` with the shared loop (see the module docstring).
@@ -169,7 +184,8 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
         dataset: a map-style dataset of examples.
         collate: examples to a batch (passed to the DataLoader).
         loss: ``loss(model, batch) -> (scalar tensor, {name: float})``; the named parts are
-            logged as ``train_NAME`` (the main process's batch).
+            logged as ``train_NAME`` (the main process's batch). None: the model's ``forward``
+            on the batch, an :class:`Output`.
         validate: ``validate(model) -> {name: float}`` on the unwrapped model, main process;
             None to skip validation (the last model is kept).
         save: ``save(model, folder)`` writes the unwrapped model into a folder (main process).
@@ -256,7 +272,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
                 batches = accelerator.skip_first_batches(loader, step % steps_per_epoch)
                 batches.set_epoch(epoch)  # a new loader counts epochs from 0; the data order is seeded by epoch
             for batch in batches:
-                value, parts = loss(model, batch)
+                value, parts = (loss or _forward)(model, batch)
                 accelerator.backward(value)
                 if config.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
@@ -287,6 +303,12 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     accelerator.wait_for_everyone()
     accelerator.end_training()
     return {"step": step, "best": best, "resumed_from": resumed}
+
+
+def _forward(model, batch) -> tuple:
+    """The loss and its parts of the model's ``forward`` (through it, so that distributed wrappers see the step)."""
+    output = model(batch)
+    return output.loss, output.parts
 
 
 def _checkpoint(accelerator, output: Path, step: int, best, limit: int) -> None:

@@ -32,7 +32,7 @@ def sentences(dgs):
 
 @pytest.fixture(scope="module")
 def database(sentences):
-    from signkit.moe.model import Database, Encoder
+    from signkit.moe.database import Database, Encoder
 
     return Database.from_sentences(sentences, Encoder())
 
@@ -56,7 +56,7 @@ def test_gloss_lemmas_drop_dgs_corpus_suffixes():
 
 
 def test_timeline_adds_up_and_splits_overlaps():
-    from signkit.moe.model import timeline
+    from signkit.moe.training import timeline
 
     assert timeline([(2, 4), (8, 14)], 20) == (2, [2, 6], [4], 6)
     lead, durations, gaps, tail = timeline([(0, 10), (6, 12), (12, 12)], 15)  # overlap, then an empty span
@@ -128,7 +128,7 @@ def test_bad_sentences_are_named(dgs, tmp_path):
 
 def test_experts_retrieve_by_their_rules(database):
     from signkit.lexicons.lexicon import gloss_lemma
-    from signkit.moe.model import EXPERTS
+    from signkit.moe.database import EXPERTS
 
     exact, lemma, semantic, spelled = database.candidates("ICH1", 4)
     clips = {id(c.points): c for c in database.clips}
@@ -151,21 +151,23 @@ def test_experts_retrieve_by_their_rules(database):
 def test_untrained_refinement_is_the_identity_and_weights_sum_to_one(database, sentences):
     import torch
 
-    from signkit.moe.model import MoEConfig, _refine, _tensor, assemble, build_model, examples, loss, weigh
+    from signkit.moe.network import MoEConfig, SLPMoE, as_tensor, assemble, refine, weigh
+    from signkit.moe.training import examples
 
     config = MoEConfig()
     torch.manual_seed(0)
-    model = build_model(config, rest=sentences[0].points[0])
+    model = SLPMoE(config, rest=sentences[0].points[0])
     example = examples(sentences[:2], database, config)[0]
-    queries, weights = weigh(model, _tensor(example.sentence, "cpu"), _tensor(example.glosses, "cpu"), example.candidates)
+    queries, weights = weigh(model, as_tensor(example.sentence, "cpu"), as_tensor(example.glosses, "cpu"), example.candidates)
     assert queries.shape == (len(example.durations), config.hidden)
     for chosen in weights:
         assert abs(sum(float(w.detach().sum()) for _, w in chosen) - 1) < 1e-5
     clip = [torch.zeros(d, 50, 3) + i for i, d in enumerate(example.durations)]
     frames, signing = assemble(clip, example.gaps, example.lead, example.tail, model.rest)
     assert len(frames) == len(example.target) and int(signing.sum()) == sum(example.durations)
-    assert torch.equal(_refine(model, frames, signing), frames)
-    total, parts = loss(model, [example])
+    assert torch.equal(refine(model, frames, signing), frames)
+    output = model([example])
+    total, parts = output.loss, output.parts
     expected = (parts["reconstruction"] + config.velocity * parts["velocity"] + config.smoothing * parts["smoothing"]
                 + config.hand * parts["hand"] + config.duration * parts["duration"])  # fmt: skip
     assert abs(total.item() - expected) < 1e-5

@@ -95,7 +95,7 @@ def _tiny(**switches):
     config = slul.SLULConfig(vocabulary=tokenizer.get_vocab_size(), d_model=32, feed_forward=64, heads=2,
                              encoder_layers=1, decoder_layers=1, dropout=0.0, label_smoothing=0.0, **switches)  # fmt: skip
     torch.manual_seed(0)
-    return slul, slul.build_model(config), slul.examples(pairs, tokenizer, config), config
+    return slul, slul.SLUL(config), slul.examples(pairs, tokenizer, config), config
 
 
 def test_masking_follows_the_semantic_weights():
@@ -124,18 +124,21 @@ def test_each_loss_is_switched_by_its_weight():
 
     slul, model, examples, config = _tiny()
     batch = slul.collate(examples, config)
-    total, parts = slul.loss(model, batch, config)
+    output = model(batch)
+    total, parts = output.loss, output.parts
     assert set(parts) == {"cross_entropy"} and total.item() == pytest.approx(parts["cross_entropy"])
 
     slul, model, examples, config = _tiny(sagm=0.5, kl=2.0, mask_rate=0.0)  # nothing masked: KL 0, SAGM = CE
-    total, parts = slul.loss(model, slul.collate(examples, config), config)
+    output = model(slul.collate(examples, config))
+    total, parts = output.loss, output.parts
     assert parts["kl"] == pytest.approx(0.0, abs=1e-6) and parts["sagm"] == pytest.approx(parts["cross_entropy"])
     assert total.item() == pytest.approx(1.5 * parts["cross_entropy"], rel=1e-5)
 
     slul, model, examples, config = _tiny(contrastive=1.0, temperature=0.5)
     batch = slul.collate(examples, config)
-    total, parts = slul.loss(model, batch, config)
-    encoder = model.get_encoder()
+    output = model(batch)
+    total, parts = output.loss, output.parts
+    encoder = model.t5.get_encoder()
 
     def pooled(ids):
         states = encoder(input_ids=ids, attention_mask=ids != 0).last_hidden_state

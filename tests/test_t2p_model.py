@@ -30,12 +30,12 @@ def _batch(lengths=(5, 3), seed=0) -> dict:
 
 def _model(**changes):
     torch.manual_seed(0)
-    return t2p.build_model(_config(**changes))
+    return t2p.ProgressiveTransformer(_config(**changes))
 
 
 def test_future_prediction_adds_the_next_k_frames_to_the_target():
     model, batch = _model(future_prediction=3), _batch()
-    made = t2p.targets(model, batch)
+    made = model.targets(batch)
     frames, lengths = batch["frames"], batch["lengths"]
     assert made["target"].shape == (2, 5, VALUES * 4 + 1)
     for b, length in enumerate(lengths.tolist()):
@@ -48,16 +48,16 @@ def test_future_prediction_adds_the_next_k_frames_to_the_target():
             counter = made["target"][b, i, -1].item()
             assert counter == pytest.approx((i + 1) / length if i < length else 0.0)
     # without it: the next frame and the counter
-    assert t2p.targets(_model(), batch)["target"].shape == (2, 5, VALUES + 1)
+    assert _model().targets(batch)["target"].shape == (2, 5, VALUES + 1)
 
 
 def test_decoder_inputs_are_the_start_frame_then_the_previous_frames_with_counters():
     model, batch = _model(), _batch()
-    inputs = t2p.targets(model, batch)["inputs"]
+    inputs = model.targets(batch)["inputs"]
     assert torch.equal(inputs[:, 0], torch.cat([model.start, torch.zeros(1)]).expand(2, -1))
     assert torch.equal(inputs[0, 1:, :VALUES], batch["frames"][0, :4])
     assert inputs[0, 1:, -1].tolist() == pytest.approx([0.2, 0.4, 0.6, 0.8])
-    just_counter = t2p.targets(_model(counter=True), batch)["inputs"]
+    just_counter = _model(counter=True).targets(batch)["inputs"]
     assert just_counter.shape == (2, 5, 1) and torch.equal(just_counter, inputs[..., -1:])
 
 
@@ -66,12 +66,12 @@ def test_masked_loss_ignores_padding_frames():
     padded = dict(batch, frames=torch.cat([batch["frames"], torch.full((2, 4, VALUES), 7.0)], dim=1))
     padded["frames"][1, 3:5] = 7.0  # garbage where the second sequence has ended
     masked, plain = _model(), _model(masked_loss=False)
-    assert masked(padded)[0].item() == pytest.approx(masked(batch)[0].item(), rel=1e-5)
-    assert plain(padded)[0].item() != pytest.approx(plain(batch)[0].item(), rel=1e-3)
+    assert masked(padded).loss.item() == pytest.approx(masked(batch).loss.item(), rel=1e-5)
+    assert plain(padded).loss.item() != pytest.approx(plain(batch).loss.item(), rel=1e-3)
     # the masked loss is the mean over the real frames alone
     one = collate([Example([3, 4, 2], batch["frames"][1, :3].numpy())])
     two = collate([Example([3, 4, 2], batch["frames"][1, :3].numpy()), Example([3, 4, 2], batch["frames"][1, :3].numpy())])
-    assert masked(two)[1]["pose"] == pytest.approx(masked(one)[1]["pose"], rel=1e-5)
+    assert masked(two).parts["pose"] == pytest.approx(masked(one).parts["pose"], rel=1e-5)
 
 
 def test_gaussian_noise_changes_only_the_training_inputs():
@@ -80,29 +80,30 @@ def test_gaussian_noise_changes_only_the_training_inputs():
     noisy.noise_std.fill_(0.1)
     seen = []
     noisy.frame_embedding.register_forward_hook(lambda module, args, out: seen.append(args[0].detach().clone()))
-    inputs = t2p.targets(noisy, batch)["inputs"]
+    inputs = noisy.targets(batch)["inputs"]
 
     noisy.eval(), clean.eval()
-    assert noisy(batch)[0].item() == pytest.approx(clean(batch)[0].item(), rel=1e-6)
+    assert noisy(batch).loss.item() == pytest.approx(clean(batch).loss.item(), rel=1e-6)
     assert torch.equal(seen[-1], inputs)
     noisy.train(), clean.train()
-    assert noisy(batch)[0].item() != pytest.approx(clean(batch)[0].item(), rel=1e-3)
+    assert noisy(batch).loss.item() != pytest.approx(clean(batch).loss.item(), rel=1e-3)
     changed = seen[-1] - inputs
     assert changed[..., :-1].abs().max() > 0 and torch.equal(changed[..., -1], torch.zeros_like(changed[..., -1]))
     assert changed[..., :-1].std().item() == pytest.approx(0.5, rel=0.2)  # rate 5 x spread 0.1
-    assert torch.equal(t2p.targets(noisy, batch)["target"], t2p.targets(clean, batch)["target"])
+    assert torch.equal(noisy.targets(batch)["target"], clean.targets(batch)["target"])
     # the spread follows the model's own errors on the training frames
     assert not torch.allclose(noisy.noise_std, torch.full_like(noisy.noise_std, 0.1))
 
 
 def test_the_regulariser_is_lambda_times_the_sum_of_weight_norms():
     model = _model(weight_norm_lambda=0.01)
-    _, parts = model(_batch())
+    parts = model(_batch()).parts
     matrices = [m.weight for m in model.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Embedding))]
     assert len(matrices) > 10
     assert parts["regulariser"] == pytest.approx(0.01 * sum(w.norm().item() for w in matrices), rel=1e-5)
     scaled = _model(loss_scale=10.0)
-    loss, parts = scaled(_batch())
+    output = scaled(_batch())
+    loss, parts = output.loss, output.parts
     assert "regulariser" not in parts and loss.item() == pytest.approx(10 * (parts["pose"] + parts["counter"]), rel=1e-5)
 
 
@@ -116,7 +117,7 @@ def _trained_model(**changes):
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(150):
         optimiser.zero_grad()
-        model(batch)[0].backward()
+        model(batch).loss.backward()
         optimiser.step()
     return model.eval(), batch
 
@@ -161,13 +162,14 @@ def test_model_folder_round_trip(tmp_path, data):
     sequences = list(read_sequences(data / "phoenix14t" / "sample" / "train.skels"))
     vocabulary = Vocabulary.build([s.text for s in sequences], "text")
     model = _model(vocabulary=len(vocabulary), values=150)
-    t2p.save(model, vocabulary, sequences[0].pose.header, tmp_path / "m", {"source": "text"})
+    model.vocabulary, model.source, model.header = vocabulary, "text", sequences[0].pose.header
+    model.save_pretrained(tmp_path / "m", {"source": "text"})
     assert {p.name for p in (tmp_path / "m").iterdir()} == {"config.json", "model.safetensors", "vocabulary.txt", "layout.pose"}
-    loaded, loaded_vocabulary, source, header = t2p.load(tmp_path / "m")
-    assert source == "text" and loaded_vocabulary.tokens == vocabulary.tokens and header.total_points() == 50
+    loaded = t2p.ProgressiveTransformer.from_pretrained(tmp_path / "m")
+    assert loaded.source == "text" and loaded.vocabulary.tokens == vocabulary.tokens and loaded.header.total_points() == 50
     lines = [s.text for s in sequences[:2]] + [""]
-    before = t2p.produce(model, vocabulary, "text", header, lines, max_frames=12)
-    after = t2p.produce(loaded, loaded_vocabulary, "text", header, lines, max_frames=12)
+    before = t2p.produce(model, lines, max_frames=12)
+    after = t2p.produce(loaded, lines, max_frames=12)
     for one, two in zip(before, after):
         assert one.text == two.text and np.array_equal(one.pose.body.data, two.pose.body.data)
     assert after[-1].frames == 1 and after[0].layout == "pt50"

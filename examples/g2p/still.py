@@ -15,7 +15,7 @@ import numpy as np
 
 from signkit.pose.io import read_sequences, write_sequences
 from signkit.lexicons.corpus import read_sentences
-from signkit.moe.model import as_sequence
+from signkit.moe.produce import as_sequence
 
 
 def main(train: str, reference: str, output: str) -> None:

@@ -37,13 +37,11 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.evaluate import backtranslation as bt
+    from signkit.evaluate.backtranslation import backtranslate
     from signkit.pose.io import output_stream, read_sequences
 
     log.configure(quiet, verbose)
-    device = torch_device(device)
-    model, tokenizer = bt.load(model_folder, device)
     sequences = list(read_sequences(file, source_format, fps))
-    texts = bt.translate(model, tokenizer, sequences, batch_size=batch_size, beam=beam, device=device)
+    texts = backtranslate(sequences, model_folder, batch_size=batch_size, beam=beam, device=torch_device(device))
     with output_stream(output, binary=False) as stream:
         stream.write("".join(f"{text}\n" for text in texts).encode())

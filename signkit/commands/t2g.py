@@ -35,16 +35,13 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.gloss import slul
+    from signkit.gloss.slul import t2g
     from signkit.pose.io import decode_text, output_stream, read_bytes
 
     log.configure(quiet, verbose)
-    device = torch_device(device)
-    model, tokenizer = slul.load(model_folder, device)
     content, name = read_bytes(file, "sentences")
     sentences = decode_text(content, name).splitlines()
-    with log.progress("t2g", total=len(sentences), unit="sentences") as advance:
-        glosses = slul.translate(model, tokenizer, sentences, beam=beam, length_penalty=length_penalty,
-                                 batch_size=batch_size, device=device, on_batch=advance)  # fmt: skip
+    glosses = t2g(sentences, model_folder, beam=beam, length_penalty=length_penalty, batch_size=batch_size,
+                  device=torch_device(device))  # fmt: skip
     with output_stream(output, binary=False) as stream:
         stream.write("".join(f"{line}\n" for line in glosses).encode())

@@ -45,54 +45,13 @@ def command(
     verbose: Verbose = False,
 ) -> dict:
     from dataclasses import asdict
-    from functools import partial
 
-    import numpy as np
-    import torch
-
-    from signkit.evaluate import backtranslation as bt
-    from signkit.errors import SignkitError
-    from signkit.pose.io import read_sequences
-    from signkit.pose.sequence import frames_of
-    from signkit.evaluate.scores import bleu
-    from signkit.train import train
+    from signkit.evaluate.backtranslation import BackTranslationConfig, train_bt
 
     log.configure(quiet, verbose)
-    sequences = [s for file in files for s in read_sequences(file, source_format)]
-    dev_sequences = list(read_sequences(dev, source_format)) if dev else []
-    if not sequences:
-        raise SignkitError(f"{', '.join(files)}: no sequences")
-    texts = [s.text or "" for s in sequences]
-    tokenizer = bt.train_tokenizer(texts, vocabulary)
-    with_glosses = gloss_weight > 0 and all(s.gloss for s in sequences)
-    glosses = None
-    if with_glosses:
-        glosses = {g: i + 1 for i, g in enumerate(sorted({g for s in sequences for g in s.gloss.split()}))}
-    values = frames_of(sequences[0]).shape[1]
-    train_examples = bt.examples(sequences, tokenizer, glosses, values)
-    longest = max(len(e.frames) for e in train_examples)
-    model_config = bt.BackTranslationConfig(
-        values=values, vocabulary=tokenizer.get_vocab_size(), glosses=len(glosses) + 1 if glosses else 0,
-        d_model=d_model, heads=heads, encoder_layers=layers, decoder_layers=layers, feed_forward=feed_forward,
-        dropout=dropout, max_frames=max(2000, longest), max_tokens=max(200, *(len(e.tokens) for e in train_examples)),
-        layout=sequences[0].layout,
-    )  # fmt: skip
-    torch.manual_seed(config.seed)
-    model = bt.build_model(model_config)
-    stacked = np.concatenate([e.frames for e in train_examples])
-    model.mean.copy_(torch.from_numpy(stacked.mean(0)))
-    model.std.copy_(torch.from_numpy(np.maximum(stacked.std(0), 1e-3)))
+    model = BackTranslationConfig(values=0, vocabulary=0, d_model=d_model, heads=heads, encoder_layers=layers,
+                                  decoder_layers=layers, feed_forward=feed_forward, dropout=dropout,
+                                  gloss_weight=gloss_weight, label_smoothing=label_smoothing)  # fmt: skip
     options = {"files": files, "dev": dev, "gloss_weight": gloss_weight, "label_smoothing": label_smoothing,
                "train": asdict(config)}
-
-    def save(model, folder):
-        bt.save(model, tokenizer, glosses, folder, options)
-
-    def validate(model):
-        hypotheses = bt.translate(model, tokenizer, dev_sequences, batch_size=config.batch_size,
-                                  device=next(model.parameters()).device.type)  # fmt: skip
-        return {"bleu4": bleu(hypotheses, [[s.text or "" for s in dev_sequences]]).score}
-
-    result = train(config, model, train_examples, bt.collate, partial(bt.loss, gloss_weight=gloss_weight, label_smoothing=label_smoothing),
-                   validate=validate if dev_sequences else None, save=save, metric="bleu4", greater_is_better=True)  # fmt: skip
-    return result
+    return train_bt(files, dev, model, config, vocabulary=vocabulary, source_format=source_format, options=options)

