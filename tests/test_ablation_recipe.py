@@ -48,4 +48,4 @@ def test_every_variant_of_table_3_is_trained_with_its_switch(tmp_path):
     assert sorted(commands) == sorted([*switches, "all"])
     for variant, switch in switches.items():
         assert commands[variant].rstrip().endswith(switch), commands[variant]
-    assert commands["all"].rstrip().endswith("--checkpoint-every 0")  # the defaults, nothing switched
+    assert commands["all"].rstrip().endswith("--checkpointing-steps 0")  # the defaults, nothing switched
