@@ -46,12 +46,9 @@ class BackTranslationConfig:
         values: values per frame (PT-50: 150).
         vocabulary: text tokens (BPE, with PAD 0, BOS 1, EOS 2).
         glosses: gloss classes of the CTC head, blank 0 included (0: no gloss head).
-        d_model: width of embeddings and states.
-        heads: attention heads.
-        encoder_layers: encoder layers.
-        decoder_layers: decoder layers.
-        feed_forward: inner width of the feed-forward blocks.
-        dropout: dropout rate.
+        d_model, heads, encoder_layers, decoder_layers, feed_forward, dropout: the transformer's
+            width of embeddings and states, attention heads, layers of each side, inner width of
+            the feed-forward blocks and dropout rate.
         max_frames: longest input (frames) the positional encoding covers.
         max_tokens: longest output (tokens).
         layout: layout name of the training poses (informative).
