@@ -13,6 +13,13 @@ import pytest
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache(tmp_path_factory):
+    """signkit's cache of lemmas (signkit.text.gloss) in a folder of the test run, never the
+    user's, for this process and the commands it starts."""
+    os.environ["SIGNKIT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def data() -> Path:
     """``../shared/data``; the test is skipped when it is absent."""

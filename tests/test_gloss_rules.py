@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 import time
@@ -259,3 +260,25 @@ def test_all_how2sign_test_lines(asl_vocabulary):
     assert [text_to_glosses(line, asl_vocabulary) for line in lines[:200]] == glossed[:200]
     # about 0.5 s cold (simplemma's dictionary loads on first use), 0.2 s warm
     assert elapsed < 10.0
+
+
+def test_lemmas_are_kept_between_processes(tmp_path):
+    """A second process takes its lemmas from the cache file and glosses the same; a damaged
+    cache file is ignored; SIGNKIT_CACHE=off keeps none."""
+    from conftest import signkit
+
+    sentence = "My mothers were baking cookies and mixing colours yesterday."
+    cache = {"SIGNKIT_CACHE": str(tmp_path)}
+    first = signkit("t2p", "-v", input=sentence, env=cache)
+    (path,) = tmp_path.glob("lemmas-en-*.json")
+    kept = json.loads(path.read_text())
+    assert kept["mothers"] == "mother" and kept["cookies"] == "cookie" and kept["mixing"] == "mix"
+    second = signkit("t2p", "-v", input=sentence, env=cache)
+    assert first.returncode == second.returncode == 0
+    assert second.stdout == first.stdout and second.stderr == first.stderr
+    assert json.loads(path.read_text()) == kept  # nothing new to add
+    path.write_text("{not json")
+    damaged = signkit("t2p", "-v", input=sentence, env=cache)
+    assert damaged.stdout == first.stdout and json.loads(path.read_text()) == kept  # rewritten whole
+    off = signkit("t2p", "-v", input=sentence, env={"SIGNKIT_CACHE": "off"})
+    assert off.stdout == first.stdout

@@ -75,16 +75,23 @@ Rules, applied in this order
 
 Importing this module is cheap (simplemma is imported on first use) and lemmas are
 memoised: the 2,328 How2Sign test sentences gloss in about 0.5 s in a fresh process
-(0.3 s of it loading simplemma's English dictionary) and 0.2 s warm.
+(0.3 s of it loading simplemma's English dictionary) and 0.2 s warm. Lemmas are also kept
+between processes in the user's cache folder (:func:`lemma_cache_path`), so that a short
+sentence signed again (``echo hello | signkit t2p``) needs no dictionary at all; the cache is
+named after this module's rules and the simplemma installed, so it never outlives either.
 The functions are deterministic and never print.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 
 __all__ = ["text_to_glosses", "normalise", "tokenise", "lemma"]
@@ -272,6 +279,67 @@ def _repair_e(word: str, lem: str) -> str:
     return lem
 
 
+# Lemmas kept between processes: word -> lemma, at most this many.
+LEMMA_CACHE_SIZE = 200_000
+_lemma_cache: dict[str, str] | None = None  # read on first use
+_lemma_cache_new: dict[str, str] = {}  # found by this process, written at exit
+
+
+def lemma_cache_path() -> Path | None:
+    """The file of lemmas kept between processes, or None when caching is off.
+
+    The folder is ``$SIGNKIT_CACHE`` (``off``: no cache), else ``$XDG_CACHE_HOME/signkit``, else
+    ``~/.cache/signkit``; the name carries a hash of this module's source and of simplemma's
+    installed files' times, so changed rules or another simplemma start a new file.
+    """
+    folder = os.environ.get("SIGNKIT_CACHE") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signkit")
+    if folder == "off":
+        return None
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("simplemma")
+    if spec is None or spec.origin is None:
+        return None
+    key = hashlib.sha1(Path(__file__).read_bytes() + str(os.stat(spec.origin).st_mtime_ns).encode()).hexdigest()[:16]
+    return Path(folder) / f"lemmas-en-{key}.json"
+
+
+def _cached_lemmas() -> dict[str, str]:
+    """The lemmas of the cache file; empty when there is none or it cannot be read."""
+    global _lemma_cache
+    if _lemma_cache is None:
+        path = lemma_cache_path()
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        except (OSError, ValueError):
+            loaded = {}
+        _lemma_cache = loaded if isinstance(loaded, dict) else {}
+    return _lemma_cache
+
+
+def _save_lemmas() -> None:
+    """Add this process's new lemmas to the cache file (written to a temporary file and renamed
+    into place); a folder that cannot be written is left alone."""
+    path = lemma_cache_path()
+    if path is None or not _lemma_cache_new:
+        return
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        kept = {}
+    kept = kept if isinstance(kept, dict) else {}
+    kept.update(list(_lemma_cache_new.items())[: max(0, LEMMA_CACHE_SIZE - len(kept))])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(kept, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """Rule 6: the lower-case English lemma of one lower-case word (simplemma, lang ``en``).
@@ -292,12 +360,17 @@ def lemma(word: str) -> str:
     override = _LEMMA_OVERRIDES.get(word)
     if override is not None:
         return override
+    cached = _cached_lemmas().get(word)
+    if cached is not None:
+        return cached
     import simplemma  # lazy: keeps ``import signkit.text.gloss`` cheap
 
     lem = simplemma.lemmatize(word, lang="en").lower()
-    if not lem.isalpha():  # "etc." , "pop-up", "za'atar": keep the token one word
-        return word
-    return _repair_e(word, lem)
+    found = word if not lem.isalpha() else _repair_e(word, lem)  # "etc.", "pop-up": keep the token one word
+    if not _lemma_cache_new:
+        atexit.register(_save_lemmas)
+    _lemma_cache_new[word] = found
+    return found
 
 
 # --- rules 4 and 5: function words and pronouns ------------------------------------
