@@ -3,6 +3,7 @@ reading of many input files that several commands share."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Iterator
@@ -130,6 +131,11 @@ _TRAIN_OPTIONS = (
 )  # fmt: skip
 
 
+def _alias_parameter(option: _TrainOption, alias: str) -> str:
+    """The command parameter of a hidden alias: ``checkpoint_every__checkpoint_every``."""
+    return f"{option.name}__{alias.strip('-').replace('-', '_')}"
+
+
 def training_command(*, max_steps: int, batch_size: int, learning_rate: float, checkpointing_steps: int,
                      validation_steps: int, warmup_steps: int = 0, metric: str | None = None, writes: str = "model"):  # fmt: skip
     """Make a train-* command of ``function(config: TrainConfig, **its own options) -> result``.
@@ -137,8 +143,8 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
     The shared training options (``-o/--output-dir``, ``--max-steps``, ``--batch-size``,
     ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``, ``--checkpointing-steps``,
     ``--checkpoints-total-limit``, ``--validation-steps``, ``--resume-from-checkpoint``,
-    ``--seed``, ``--mixed-precision``; the old names ``--output``, ``--checkpointing-steps``,
-    ``--validation-steps`` and ``--validation-steps`` hidden) are added to the command's signature
+    ``--seed``, ``--mixed-precision``; the old names ``--output``, ``--checkpoint-every``,
+    ``--validate-every`` and ``--validation-every`` hidden, with the same checks) are added to the command's signature
     with this command's defaults and reach it as one :class:`signkit.train.TrainConfig`. The
     command returns :func:`signkit.train.train`'s result; its closing line names the steps, the
     best ``metric`` on the dev data (a format such as ``"dev DTW {:.4f}"``) and the folder.
@@ -155,9 +161,10 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
             shared.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=defaults[option.name],
                                             annotation=Annotated[option.type, option.option]))  # fmt: skip
             for alias in option.aliases:
-                hidden.append(inspect.Parameter(f"{option.name}__{alias.strip('-').replace('-', '_')}",
-                                                inspect.Parameter.KEYWORD_ONLY, default=None,
-                                                annotation=Annotated[Optional[option.type], typer.Option(alias, hidden=True)]))  # fmt: skip
+                info = copy.copy(option.option)
+                info.param_decls, info.hidden = (alias,), True
+                hidden.append(inspect.Parameter(_alias_parameter(option, alias), inspect.Parameter.KEYWORD_ONLY,
+                                                default=None, annotation=Annotated[Optional[option.type], info]))  # fmt: skip
         quiet_verbose = [p for p in own if p.name in ("quiet", "verbose")]
         parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p not in quiet_verbose]
         parameters += shared + hidden + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in quiet_verbose]
@@ -170,7 +177,7 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
             for option in _TRAIN_OPTIONS:
                 settings[option.name] = values.pop(option.name)
                 for alias in option.aliases:
-                    given = values.pop(f"{option.name}__{alias.strip('-').replace('-', '_')}")
+                    given = values.pop(_alias_parameter(option, alias))
                     settings[option.name] = settings[option.name] if given is None else given
             if settings["output_dir"] is None:
                 raise typer.BadParameter("the folder to write is missing", param_hint="-o/--output-dir")
