@@ -3,11 +3,12 @@
     python benchmarks/main_job.py [--repeat 5]
 
 1. wall time of `echo hello | signkit t2p | signkit render > hello.mp4` in cold processes
-   (target on a 2-core machine: under 1.5 s), beside sign.mt's `text_to_gloss_to_pose` +
-   `visualize_pose` on the same sentence and lexicon, alternating in one run (target: signkit 3x
-   faster). sign.mt's `visualize_pose` needs `vidgear` and an `ffmpeg` on the PATH, which signkit
-   does not (PyAV); without them that row says so. Start-up: `import signkit` with a function
-   named, `signkit --help` and `signkit render --help` (targets 0.5 s, 0.3 s, 0.3 s);
+   (target on a 2-core machine: under 1.5 s), again with t2p's lemma cache off, and beside
+   sign.mt's `text_to_gloss_to_pose` + `visualize_pose` on the same sentence and lexicon,
+   alternating in one run (target: signkit 3x faster). sign.mt's `visualize_pose` needs `vidgear`
+   and an `ffmpeg` on the PATH, which signkit does not (PyAV); without them that row says so.
+   Start-up: `import signkit` with a function named, `signkit --help` and `signkit render
+   --help` (targets 0.5 s, 0.3 s, 0.3 s);
 2. t2p output frames per second on the whole How2Sign test text (2,328 sentences) with the
    ASL lexicon of ../shared/data, writing .h5 and .skels (whole command, start-up included);
 3. render frames per second at 512x512 (drawing + H.264 encoding, in process; target 300).
@@ -53,13 +54,15 @@ def main() -> None:
         timed(signkit_job, work)  # warm the disk cache
         signmt = shutil.which("text_to_gloss_to_pose") and shutil.which("visualize_pose") and shutil.which("ffmpeg")
         signmt = signmt and subprocess.run(["bash", "-c", signmt_job], cwd=work, capture_output=True).returncode == 0
-        times, signmt_times = [], []
+        times, uncached, signmt_times = [], [], []
         for _ in range(args.repeat):
             times.append(timed(signkit_job, work))
+            uncached.append(timed(f"export SIGNKIT_CACHE=off; {signkit_job}", work))
             if signmt:
                 signmt_times.append(timed(signmt_job + " > /dev/null 2>&1", work))
         print(f"main job (echo hello | t2p | render > hello.mp4): median {statistics.median(times):.3f} s, "
-              f"min {min(times):.3f} s over {args.repeat} cold runs")  # fmt: skip
+              f"min {min(times):.3f} s over {args.repeat} cold runs; with no lemma cache (SIGNKIT_CACHE=off, "
+              f"simplemma's dictionary loaded): median {statistics.median(uncached):.3f} s")  # fmt: skip
         if signmt:
             ratio = statistics.median(signmt_times) / statistics.median(times)
             print(f"sign.mt text_to_gloss_to_pose + visualize_pose, same sentence and lexicon: median "
