@@ -77,6 +77,28 @@ Lexicons = Annotated[
 ]  # fmt: skip
 
 
+def import_in_background(*modules: str) -> None:
+    """Start importing ``modules`` on a daemon thread and return at once.
+
+    A command that will need heavy libraries (OpenCV, PyAV) only after its input has arrived
+    calls this before reading it: at the end of a pipe (``signkit t2p | signkit render``) the
+    libraries load while the writer is still working. An import the command then makes waits
+    for the thread's (Python's import lock), so nothing loads twice; a failed import here is
+    left for the command's own import to report.
+    """
+    import importlib
+    import threading
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return
+
+    threading.Thread(target=load, name="signkit-import", daemon=True).start()
+
+
 def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, failures: list[str]) -> Iterator:
     """The sequences of every file in order (none: standard input), for commands that go on
     past a bad file: a file that cannot be read is named on stderr as it happens, its error

@@ -35,6 +35,7 @@ from signkit.commands.options import (
     Verbose,
     VideoTo,
     check_video_output,
+    import_in_background,
     one_of,
 )
 
@@ -145,6 +146,8 @@ def command(
     if overlay is not None and to == PNG:
         raise typer.BadParameter("an overlay is written as MP4", param_hint="--to")
     picture = Overlay(overlay, corner, overlay_size, margin) if overlay is not None else None
+    if style == "skeleton":
+        import_in_background("cv2", "av")  # drawing and encoding load while the input arrives
     sequences = read_sequences(file, source_format, fps)
     with log.progress("render") as advance:
         if style == "diffusion":

@@ -244,6 +244,6 @@ def load_clip(entry: Entry) -> Pose:
 
 
 def _lemma(words: str) -> str:
-    import simplemma
+    from signkit.text.gloss import english_lemma
 
-    return " ".join(simplemma.lemmatize(word, lang="en") for word in words.split())
+    return " ".join(english_lemma(word) for word in words.split())

@@ -75,10 +75,9 @@ Rules, applied in this order
 
 Importing this module is cheap (simplemma is imported on first use) and lemmas are
 memoised: the 2,328 How2Sign test sentences gloss in about 0.5 s in a fresh process
-(0.3 s of it loading simplemma's English dictionary) and 0.2 s warm. Lemmas are also kept
-between processes in the user's cache folder (:func:`lemma_cache_path`), so that a short
-sentence signed again (``echo hello | signkit t2p``) needs no dictionary at all; the cache is
-named after this module's rules and the simplemma installed, so it never outlives either.
+(0.3 s of it loading simplemma's English dictionary) and 0.2 s warm. simplemma's answers are
+also kept between processes in the user's cache folder (:func:`simplemma_cache_path`), so that
+a short sentence signed again (``echo hello | signkit t2p``) needs no dictionary at all.
 The functions are deterministic and never print.
 """
 
@@ -272,25 +271,23 @@ def _repair_e(word: str, lem: str) -> str:
         return lem
     if not (stem.endswith(_NO_SILENT_E_AFTER) or stem in _NG_VERBS):
         return lem
-    import simplemma
-
-    if simplemma.is_known(stem, lang="en") and simplemma.lemmatize(stem, lang="en") == stem:
+    if is_english_word(stem) and english_lemma(stem) == stem:
         return stem
     return lem
 
 
-# Lemmas kept between processes: word -> lemma, at most this many.
-LEMMA_CACHE_SIZE = 200_000
-_lemma_cache: dict[str, str] | None = None  # read on first use
-_lemma_cache_new: dict[str, str] = {}  # found by this process, written at exit
+# simplemma's answers kept between processes, at most this many of each kind.
+SIMPLEMMA_CACHE_SIZE = 200_000
+_simplemma_cache: dict[str, dict] | None = None  # {"lemma": word -> lemma, "known": word -> bool}, read on first use
+_simplemma_new: dict[str, dict] = {"lemma": {}, "known": {}}  # found by this process, written at exit
 
 
-def lemma_cache_path() -> Path | None:
-    """The file of lemmas kept between processes, or None when caching is off.
+def simplemma_cache_path() -> Path | None:
+    """The file of simplemma's English answers kept between processes, or None when caching is off.
 
     The folder is ``$SIGNKIT_CACHE`` (``off``: no cache), else ``$XDG_CACHE_HOME/signkit``, else
-    ``~/.cache/signkit``; the name carries a hash of this module's source and of simplemma's
-    installed files' times, so changed rules or another simplemma start a new file.
+    ``~/.cache/signkit``; the name carries a hash of the installed simplemma's path and time, so
+    another simplemma starts a new file.
     """
     folder = os.environ.get("SIGNKIT_CACHE") or str(
         Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signkit")
@@ -302,35 +299,46 @@ def lemma_cache_path() -> Path | None:
     spec = importlib.util.find_spec("simplemma")
     if spec is None or spec.origin is None:
         return None
-    key = hashlib.sha1(Path(__file__).read_bytes() + str(os.stat(spec.origin).st_mtime_ns).encode()).hexdigest()[:16]
-    return Path(folder) / f"lemmas-en-{key}.json"
+    key = hashlib.sha1(f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}".encode()).hexdigest()[:16]
+    return Path(folder) / f"simplemma-en-{key}.json"
 
 
-def _cached_lemmas() -> dict[str, str]:
-    """The lemmas of the cache file; empty when there is none or it cannot be read."""
-    global _lemma_cache
-    if _lemma_cache is None:
-        path = lemma_cache_path()
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8")) if path else {}
-        except (OSError, ValueError):
-            loaded = {}
-        _lemma_cache = loaded if isinstance(loaded, dict) else {}
-    return _lemma_cache
-
-
-def _save_lemmas() -> None:
-    """Add this process's new lemmas to the cache file (written to a temporary file and renamed
-    into place); a folder that cannot be written is left alone."""
-    path = lemma_cache_path()
-    if path is None or not _lemma_cache_new:
-        return
+def _read_simplemma_cache(path: Path | None) -> dict[str, dict]:
+    """The answers of a cache file; empty ones when there is none or it cannot be read."""
     try:
-        kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        loaded = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
     except (OSError, ValueError):
-        kept = {}
-    kept = kept if isinstance(kept, dict) else {}
-    kept.update(list(_lemma_cache_new.items())[: max(0, LEMMA_CACHE_SIZE - len(kept))])
+        loaded = {}
+    loaded = loaded if isinstance(loaded, dict) else {}
+    return {kind: loaded.get(kind) if isinstance(loaded.get(kind), dict) else {} for kind in ("lemma", "known")}
+
+
+def _simplemma(kind: str, word: str):
+    """simplemma's English ``lemmatize`` (kind ``lemma``) or ``is_known`` (kind ``known``) of
+    ``word``, from the cache when it holds it; a new answer is kept for the cache file."""
+    global _simplemma_cache
+    if _simplemma_cache is None:
+        _simplemma_cache = _read_simplemma_cache(simplemma_cache_path())
+    answer = _simplemma_cache[kind].get(word)
+    if answer is None:
+        import simplemma  # lazy: keeps ``import signkit.text.gloss`` cheap
+
+        answer = (simplemma.lemmatize if kind == "lemma" else simplemma.is_known)(word, lang="en")
+        if not any(_simplemma_new.values()):
+            atexit.register(_save_simplemma_cache)
+        _simplemma_new[kind][word] = _simplemma_cache[kind][word] = answer
+    return answer
+
+
+def _save_simplemma_cache() -> None:
+    """Add this process's new answers to the cache file (written to a temporary file and renamed
+    into place); a folder that cannot be written is left alone."""
+    path = simplemma_cache_path()
+    if path is None:
+        return
+    kept = _read_simplemma_cache(path)
+    for kind, new in _simplemma_new.items():
+        kept[kind].update(list(new.items())[: max(0, SIMPLEMMA_CACHE_SIZE - len(kept[kind]))])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
@@ -338,6 +346,19 @@ def _save_lemmas() -> None:
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+def english_lemma(word: str) -> str:
+    """simplemma's English lemma of one word (``simplemma.lemmatize(word, lang="en")``), kept
+    between processes (:func:`simplemma_cache_path`): a word looked up before needs no dictionary.
+    Never raises for a ``str``."""
+    return _simplemma("lemma", word)
+
+
+def is_english_word(word: str) -> bool:
+    """Whether simplemma's English dictionary knows ``word`` (``simplemma.is_known``), kept
+    between processes like :func:`english_lemma`."""
+    return _simplemma("known", word)
 
 
 @lru_cache(maxsize=65536)
@@ -360,17 +381,10 @@ def lemma(word: str) -> str:
     override = _LEMMA_OVERRIDES.get(word)
     if override is not None:
         return override
-    cached = _cached_lemmas().get(word)
-    if cached is not None:
-        return cached
-    import simplemma  # lazy: keeps ``import signkit.text.gloss`` cheap
-
-    lem = simplemma.lemmatize(word, lang="en").lower()
-    found = word if not lem.isalpha() else _repair_e(word, lem)  # "etc.", "pop-up": keep the token one word
-    if not _lemma_cache_new:
-        atexit.register(_save_lemmas)
-    _lemma_cache_new[word] = found
-    return found
+    lem = english_lemma(word).lower()
+    if not lem.isalpha():  # "etc." , "pop-up", "za'atar": keep the token one word
+        return word
+    return _repair_e(word, lem)
 
 
 # --- rules 4 and 5: function words and pronouns ------------------------------------
