@@ -54,7 +54,8 @@ class LazyGroup(typer.core.TyperGroup):
             source = importlib.util.find_spec(command_module(name)).origin
             with open(source, encoding="utf-8") as file:
                 summary = (ast.get_docstring(ast.parse(file.read())) or "").split("\n\n")[0].replace("\n", " ")
-            rows.append((name, typer.core._click.utils.make_default_short_help(summary, formatter.width - 6 - max(map(len, COMMANDS)))))
+            limit = formatter.width - 6 - max(map(len, COMMANDS))  # as click's own Group.format_commands
+            rows.append((name, typer.core._click.utils.make_default_short_help(summary, limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

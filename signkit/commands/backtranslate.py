@@ -14,7 +14,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Device, Fps, From, Input, Quiet, Verbose, torch_device
 
-NAME = "backtranslate"
 EXAMPLES = [
     "signkit train-bt ../shared/data/phoenix14t/sample/train.skels -o bt-phoenix --d-model 64 --heads 4 --layers 2 "
     "--feed-forward 128 --max-steps 60 --batch-size 5",

@@ -21,7 +21,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Confidence, Fps, From, Output, PoseFiles, Quiet, To, Verbose, read_inputs
 
-NAME = "clean"
 EXAMPLES = [
     "signkit clean ../shared/data/phoenix14t/sample/dev.skels -o dev-clean.skels",
     "signkit clean ../shared/data/dgs-sentences/train/train_1_original.pose ../shared/data/dgs-sentences/train/train_2_original.pose "

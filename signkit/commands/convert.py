@@ -9,7 +9,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose
 
-NAME = "convert"
 EXAMPLES = [
     'signkit convert ../shared/data/phoenix14t/sample/dev.skels -o dev.h5',
     'signkit convert dev.h5 -o dev-copy.skels',

@@ -22,7 +22,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Fps, Output, Quiet, Verbose, one_of
 
-NAME = "extract"
 EXAMPLES = [
     "signkit extract ../shared/data/videos/asl_house.mp4 ../shared/data/videos/asl_different.mp4 -o poses/",
     "signkit extract ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o p.pose",

@@ -27,7 +27,6 @@ from signkit.commands.options import (
     check_video_output,
 )
 
-NAME = "frnet"
 EXAMPLES = [
     "signkit frnet ../shared/data/videos/asl_house.mp4 -o house-frnet.mp4",
     "signkit frnet ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o frnet-frames --to png",

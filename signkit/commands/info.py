@@ -9,7 +9,6 @@ import typer
 from signkit import log
 from signkit.commands.options import From, Input, Quiet, Verbose
 
-NAME = "info"
 EXAMPLES = [
     'signkit info ../shared/data/phoenix14t/sample/dev.skels',
     'signkit info --json ../shared/data/asl-lexicon/ase/hello.pose',

@@ -16,7 +16,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Quiet, Verbose
 
-NAME = "lexicon"
 EXAMPLES = [
     "signkit lexicon ../shared/data/dgs-sentences/train -o dgs-lexicon",
     'echo "ICH1 VORTRAG1" | signkit t2p --from gloss --lexicon dgs-lexicon --signed-language gsg -o talk.pose',

@@ -30,7 +30,6 @@ from signkit.commands.options import (
     torch_device,
 )
 
-NAME = "lift3d"
 EXAMPLES = [
     "signkit lift3d ../shared/data/videos/autsl_signer0_sample1000.holistic.pose -o autsl-3d.skels",
     "signkit extract ../shared/data/videos/asl_house.mp4 | signkit lift3d --layout holistic -o house-3d.pose",

@@ -43,7 +43,6 @@ from signkit.renderer.prompts import STYLES
 
 PRESETS = tuple(STYLES)
 
-NAME = "render"
 EXAMPLES = [
     'echo "hello" | signkit t2p | signkit render > hello.mp4',
     'signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4 --size 640x480 --background black',

@@ -22,7 +22,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Device, From, Quiet, Verbose, torch_device
 
-NAME = "score"
 EXAMPLES = [
     "cut -d'|' -f4 ../shared/data/phoenix14t/annotations/dev.csv | tail -n +2 > dev.de  # the German sentences",
     "signkit score bleu dev.de < dev.de",

@@ -14,7 +14,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Device, Input, Quiet, Verbose, torch_device
 
-NAME = "t2g"
 EXAMPLES = [
     "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
     "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "

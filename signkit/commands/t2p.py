@@ -26,7 +26,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, one_of, torch_device
 
-NAME = "t2p"
 EXAMPLES = [
     'echo "hello" | signkit t2p | signkit render > hello.mp4',
     'echo "Hello, thank you. My mother is happy today." | signkit t2p -v --lexicon ../shared/data/asl-lexicon -o sentence.pose',

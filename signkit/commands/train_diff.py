@@ -36,7 +36,6 @@ from signkit.commands.options import (
     training_command,
 )
 
-NAME = "train-diff"
 EXAMPLES = [
     "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
     "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 "

@@ -21,7 +21,6 @@ import typer
 from signkit import log
 from signkit.commands.options import Quiet, Verbose, training_command
 
-NAME = "train-g2p"
 EXAMPLES = [
     "signkit train-g2p ../shared/data/dgs-sentences/train -o g2p-dgs --max-steps 20 --batch-size 4",
     'echo "ICH1 VORTRAG1" | signkit t2p --pipeline hierarchical --from gloss --g2p-model g2p-dgs | signkit render > talk.mp4',

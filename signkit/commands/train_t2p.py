@@ -17,7 +17,6 @@ import typer
 from signkit import log
 from signkit.commands.options import From, Quiet, Verbose, one_of, training_command
 
-NAME = "train-t2p"
 EXAMPLES = [
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels --dev ../shared/data/phoenix14t/sample/dev.skels "
     "-o t2p-phoenix --d-model 64 --feed-forward 128 --max-steps 40 --batch-size 5 --validation-steps 20",
