@@ -63,12 +63,15 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
             be read or has no entry of ``signed_language``, the spoken-to-signed package missing
             (lexicon), a folder that is not a model of its kind, ``source`` or ``fps`` against a
             model's, or cues that do not fit (as :func:`signkit.pipelines.timeline.timed_sequence`).
-        ValueError: ``model`` together with ``g2p_model`` or ``lexicons``.
+        ValueError: ``model`` together with ``g2p_model`` or ``lexicons``; ``g2p_model`` with
+            neither ``gloss_model`` nor ``source="gloss"``.
     """
     lines = lines.splitlines() if isinstance(lines, str) else list(lines)
     if g2p_model is not None:
         if model is not None or lexicons:
             raise ValueError("the hierarchy (g2p_model) takes no t2p model or lexicons")
+        if gloss_model is None and source != "gloss":
+            raise ValueError("the hierarchy reads text with a gloss_model, or glosses with source='gloss'")
         sequences = t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model,
                                      beam=beam, batch_size=batch_size, device=device, name=name)  # fmt: skip
     elif model is not None:
