@@ -59,6 +59,8 @@ class TrainConfig:
         lr_schedule: after the warm-up, ``constant`` or ``cosine`` (half a cosine from the peak
             to 0 at ``max_steps``, Loshchilov & Hutter's SGDR without restarts).
         max_grad_norm: gradient clipping by global norm (0: none).
+        gradient_accumulation_steps: batches whose gradients are summed before each optimiser
+            step (Accelerate's ``accumulate``); an epoch's last step may take fewer.
         seed: seed of Python, NumPy and torch (data order included).
         checkpoint_every: steps between checkpoints (0: none).
         checkpoints_total_limit: checkpoints kept (the oldest are deleted).
@@ -80,6 +82,7 @@ class TrainConfig:
     warmup_steps: int = 100
     lr_schedule: str = "constant"
     max_grad_norm: float = 1.0
+    gradient_accumulation_steps: int = 1
     seed: int = 42
     checkpoint_every: int = 500
     checkpoints_total_limit: int = 3
@@ -208,6 +211,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
 
     output = Path(config.output_dir)
     accelerator = Accelerator(mixed_precision=_mixed_precision(config.mixed_precision),
+                              gradient_accumulation_steps=config.gradient_accumulation_steps,
                               dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))  # fmt: skip
     set_seed(config.seed)
     if len(dataset) == 0:
@@ -257,7 +261,8 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
                 log.detail(f"step {step}: best dev {metric} {best:.4f}, model saved")
         accelerator.wait_for_everyone()
 
-    steps_per_epoch = max(1, len(loader))
+    accumulation = config.gradient_accumulation_steps
+    steps_per_epoch = max(1, math.ceil(len(loader) / accumulation))
     epoch = step // steps_per_epoch
     model.train()
     if step == 0 and validate is not None:
@@ -269,16 +274,19 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
             loader.set_epoch(epoch)
             batches = loader
             if step % steps_per_epoch:  # resumed within an epoch: the rest of that epoch's batches
-                batches = accelerator.skip_first_batches(loader, step % steps_per_epoch)
+                batches = accelerator.skip_first_batches(loader, step % steps_per_epoch * accumulation)
                 batches.set_epoch(epoch)  # a new loader counts epochs from 0; the data order is seeded by epoch
             for batch in batches:
-                value, parts = (loss or _forward)(model, batch)
-                accelerator.backward(value)
-                if config.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                optimiser.step()
-                scheduler.step()
-                optimiser.zero_grad(set_to_none=True)
+                with accelerator.accumulate(model):  # with one step of accumulation: every batch steps
+                    value, parts = (loss or _forward)(model, batch)
+                    accelerator.backward(value)
+                    if config.max_grad_norm > 0 and accelerator.sync_gradients:
+                        accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                    optimiser.step()
+                    scheduler.step()
+                    optimiser.zero_grad(set_to_none=True)
+                if not accelerator.sync_gradients:
+                    continue
                 step += 1
                 advance(1)
                 if step % config.log_every == 0 or step == config.max_steps:

@@ -35,3 +35,31 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
     assert math.isclose(factors[59], 0.5, abs_tol=0.02) and factors[109] == 0.0 and factors[119] == 0.0
     constant = TrainConfig("unused", max_steps=110, warmup_steps=10)
     assert [learning_rate_factor(constant, step) for step in (0, 9, 50, 109)] == [0.1, 1.0, 1.0, 1.0]
+
+
+def test_gradient_accumulation_of_two_batches_makes_the_step_of_one_twice_as_large(tmp_path):
+    """Two accumulated batches of 2 take the optimiser step of one batch of 4 (the same examples,
+    the loss a mean), and an optimiser step takes that many batches."""
+    import torch
+
+    from signkit.train import train
+
+    examples = [torch.tensor([float(i) / 12]) for i in range(12)]
+    weights, batches = {}, {}
+    for accumulation, batch_size in ((1, 4), (2, 2)):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(1, 1)
+        seen = []
+
+        def loss(model, batch, seen=seen):
+            seen.append(len(batch))
+            return ((model(batch) - 2 * batch - 1) ** 2).mean(), {}
+
+        config = TrainConfig(str(tmp_path / str(accumulation)), max_steps=3, batch_size=batch_size, warmup_steps=0,
+                             gradient_accumulation_steps=accumulation, checkpoint_every=0, validate_every=0,
+                             mixed_precision="no", group_by_length=False)  # fmt: skip
+        assert train(config, model, examples, torch.stack, loss)["step"] == 3
+        weights[accumulation], batches[accumulation] = [p.detach().clone() for p in model.parameters()], seen
+    assert batches == {1: [4, 4, 4], 2: [2, 2, 2, 2, 2, 2]}
+    for one, two in zip(weights[1], weights[2]):
+        assert torch.allclose(one, two, atol=1e-6), (one, two)

@@ -132,7 +132,10 @@ _TRAIN_OPTIONS = (
     _TrainOption("output_dir", str, typer.Option("-o", "--output-dir", metavar="DIR", help="The model folder to write (required)."),
                  ("--output",)),
     _TrainOption("max_steps", int, typer.Option("--max-steps", min=1, help="Optimiser steps to train for.")),
-    _TrainOption("batch_size", int, typer.Option("--batch-size", min=1, help="Sequences per step (and process).")),
+    _TrainOption("batch_size", int, typer.Option("--batch-size", min=1, help="Sequences per batch (and process).")),
+    _TrainOption("gradient_accumulation_steps", int,
+                 typer.Option("--gradient-accumulation-steps", min=1,
+                              help="Batches whose gradients add up to one optimiser step (a larger effective batch).")),
     _TrainOption("learning_rate", float, typer.Option("--learning-rate", min=0.0, help="Peak AdamW learning rate.")),
     _TrainOption("warmup_steps", int, typer.Option("--warmup-steps", min=0, help="Linear warm-up steps.")),
     _TrainOption("lr_schedule", str, typer.Option("--lr-schedule", metavar="constant|cosine", callback=one_of("constant", "cosine"),
@@ -163,7 +166,7 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
     """Make a train-* command of ``function(config: TrainConfig, **its own options) -> result``.
 
     The shared training options (``-o/--output-dir``, ``--max-steps``, ``--batch-size``,
-    ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``, ``--checkpointing-steps``,
+    ``--gradient-accumulation-steps``, ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``, ``--checkpointing-steps``,
     ``--checkpoints-total-limit``, ``--validation-steps``, ``--resume-from-checkpoint``,
     ``--seed``, ``--mixed-precision``; the old names ``--output``, ``--checkpoint-every``,
     ``--validate-every`` and ``--validation-every`` hidden, with the same checks) are added to the command's signature
@@ -171,7 +174,7 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
     command returns :func:`signkit.train.train`'s result; its closing line names the steps, the
     best ``metric`` on the dev data (a format such as ``"dev DTW {:.4f}"``) and the folder.
     """
-    defaults = {"output_dir": None, "max_steps": max_steps, "batch_size": batch_size,
+    defaults = {"output_dir": None, "max_steps": max_steps, "batch_size": batch_size, "gradient_accumulation_steps": 1,
                 "learning_rate": learning_rate, "warmup_steps": warmup_steps, "lr_schedule": "constant",
                 "checkpoint_every": checkpointing_steps, "checkpoints_total_limit": 3, "validate_every": validation_steps,
                 "resume_from_checkpoint": None, "seed": 42, "mixed_precision": "auto"}  # fmt: skip
