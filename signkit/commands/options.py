@@ -4,10 +4,10 @@ reading of many input files that several commands share."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
@@ -120,7 +120,7 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed (initialisation a
 
 # The options of every train-* command, defined once. They carry the names of diffusers'
 # training scripts; the names signkit used before stay as hidden aliases so Makefiles keep working.
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _TrainOption:
     name: str  # the TrainConfig field, or "output_dir"
     type: object
@@ -166,18 +166,20 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
     """Make a train-* command of ``function(config: TrainConfig, **its own options) -> result``.
 
     The shared training options (``-o/--output-dir``, ``--max-steps``, ``--batch-size``,
-    ``--gradient-accumulation-steps``, ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``, ``--checkpointing-steps``,
-    ``--checkpoints-total-limit``, ``--validation-steps``, ``--resume-from-checkpoint``,
-    ``--seed``, ``--mixed-precision``; the old names ``--output``, ``--checkpoint-every``,
-    ``--validate-every`` and ``--validation-every`` hidden, with the same checks) are added to the command's signature
-    with this command's defaults and reach it as one :class:`signkit.train.TrainConfig`. The
+    ``--gradient-accumulation-steps``, ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``,
+    ``--checkpointing-steps``, ``--checkpoints-total-limit``, ``--validation-steps``,
+    ``--resume-from-checkpoint``, ``--seed``, ``--mixed-precision``; the old names ``--output``,
+    ``--checkpoint-every``, ``--validate-every`` and ``--validation-every`` hidden, with the same
+    checks) are added to the command's signature with this command's defaults (the rest are
+    :class:`signkit.train.TrainConfig`'s) and reach it as one ``TrainConfig``. The
     command returns :func:`signkit.train.train`'s result; its closing line names the steps, the
     best ``metric`` on the dev data (a format such as ``"dev DTW {:.4f}"``) and the folder.
     """
-    defaults = {"output_dir": None, "max_steps": max_steps, "batch_size": batch_size, "gradient_accumulation_steps": 1,
-                "learning_rate": learning_rate, "warmup_steps": warmup_steps, "lr_schedule": "constant",
-                "checkpoint_every": checkpointing_steps, "checkpoints_total_limit": 3, "validate_every": validation_steps,
-                "resume_from_checkpoint": None, "seed": 42, "mixed_precision": "auto"}  # fmt: skip
+    from signkit.train import TrainConfig
+
+    defaults = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
+    defaults.update(output_dir=None, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
+                    warmup_steps=warmup_steps, checkpoint_every=checkpointing_steps, validate_every=validation_steps)
 
     def decorate(function):
         own = [p for p in inspect.signature(function, eval_str=True).parameters.values() if p.name != "config"]
@@ -196,8 +198,6 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
 
         @functools.wraps(function)
         def command(**values):
-            from signkit.train import TrainConfig
-
             settings = {}
             for option in _TRAIN_OPTIONS:
                 settings[option.name] = values.pop(option.name)
