@@ -20,7 +20,6 @@ layout (nothing is downloaded). Writes a renderer folder for `signkit render --s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -80,19 +79,17 @@ def command(
     verbose: Verbose = False,
 ) -> dict:
     from signkit.renderer.frnet import FRNetConfig
-    from signkit.renderer.pairs import METADATA
-    from signkit.renderer.training import train_diff
+    from signkit.renderer.training import is_pair_folder, train_diff
 
     log.configure(quiet, verbose)
     if resolution % 8:
         raise typer.BadParameter(f"{resolution} is not a multiple of 8", param_hint="--resolution")
     if dev and hold_out:
         raise typer.BadParameter("give --dev or --hold-out, not both", param_hint="--hold-out")
-    if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
-        if keypoints or hold_out:
-            raise typer.BadParameter("a pair folder is already built: --keypoints and --hold-out apply to videos")
-    elif keypoints and len(keypoints) != len(inputs):
-        raise typer.BadParameter(f"{len(inputs)} videos but {len(keypoints)} --keypoints files", param_hint="--keypoints")
+    try:
+        is_pair_folder(inputs, keypoints, hold_out)  # a usage error, before any work
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     return train_diff(inputs, config, base=base, keypoints=keypoints, dev=dev, hold_out=hold_out, resolution=resolution,
                       prompt=prompt, every=every, frnet=FRNetConfig(block_size=block_size, constant=constant, kernel=kernel),
                       frnet_dropout=frnet_dropout, gradient_checkpointing=gradient_checkpointing,

@@ -82,6 +82,26 @@ def training_module(controlnet, base: Base, frnet_dropout: float):
     return ControlNetTraining()
 
 
+def is_pair_folder(inputs: list[str], keypoints: list[str] | None = None, hold_out: float = 0.0) -> bool:
+    """Whether :func:`train_diff`'s ``inputs`` are one pair folder already built (its
+    ``metadata.jsonl`` present) rather than videos, checking that ``keypoints`` and ``hold_out``
+    fit them.
+
+    Raises:
+        ValueError: keypoints or a hold-out with a pair folder (they apply to videos), or
+            keypoint files that are not one per video.
+    """
+    from signkit.renderer.pairs import METADATA
+
+    if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
+        if keypoints or hold_out:
+            raise ValueError("a pair folder is already built: --keypoints and --hold-out apply to videos")
+        return True
+    if keypoints and len(keypoints) != len(inputs):
+        raise ValueError(f"{len(inputs)} videos but {len(keypoints)} --keypoints files")
+    return False
+
+
 def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | None = None, dev: str | None = None,
                hold_out: float = 0.0, resolution: int = 512, prompt: str = DEFAULT_PROMPT, every: int = 1,
                frnet: FRNetConfig = FRNetConfig(), frnet_dropout: float = 0.5, gradient_checkpointing: bool = False,
@@ -113,8 +133,7 @@ def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | N
         :func:`signkit.train.train`'s result; ``best`` the best dev SSIM.
 
     Raises:
-        ValueError: keypoints or ``hold_out`` with a pair folder, or a keypoint file count that
-            differs from the videos'.
+        ValueError: as :func:`is_pair_folder`.
         SignkitError: as :func:`signkit.renderer.pairs.build_pairs` and :func:`train_controlnet`.
     """
     from accelerate import PartialState
@@ -124,13 +143,9 @@ def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | N
 
     out = Path(config.output_dir)
     state = PartialState()  # under accelerate launch: the main process builds, the others then read
-    if len(inputs) == 1 and (Path(inputs[0]) / METADATA).is_file():
-        if keypoints or hold_out:
-            raise ValueError("a pair folder is already built: keypoints and hold-out apply to videos")
+    if is_pair_folder(inputs, keypoints, hold_out):
         pairs = inputs[0]
     else:
-        if keypoints and len(keypoints) != len(inputs):
-            raise ValueError(f"{len(inputs)} videos but {len(keypoints)} keypoint files")
         pairs = str(out / "pairs")
         splits = [(pairs, (0.0, 1.0 - hold_out))] + ([(str(out / "dev-pairs"), (1.0 - hold_out, 1.0))] if hold_out else [])
         for folder, span in splits:
