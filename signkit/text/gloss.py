@@ -279,6 +279,7 @@ def _repair_e(word: str, lem: str) -> str:
 # simplemma's answers kept between processes, at most this many of each kind.
 SIMPLEMMA_CACHE_SIZE = 200_000
 _simplemma_cache: dict[str, dict] | None = None  # {"lemma": word -> lemma, "known": word -> bool}, read on first use
+_simplemma_file: Path | None = None  # where it was read from (None: caching off)
 _simplemma_new: dict[str, dict] = {"lemma": {}, "known": {}}  # found by this process, written at exit
 
 
@@ -316,9 +317,10 @@ def _read_simplemma_cache(path: Path | None) -> dict[str, dict]:
 def _simplemma(kind: str, word: str):
     """simplemma's English ``lemmatize`` (kind ``lemma``) or ``is_known`` (kind ``known``) of
     ``word``, from the cache when it holds it; a new answer is kept for the cache file."""
-    global _simplemma_cache
+    global _simplemma_cache, _simplemma_file
     if _simplemma_cache is None:
-        _simplemma_cache = _read_simplemma_cache(simplemma_cache_path())
+        _simplemma_file = simplemma_cache_path()
+        _simplemma_cache = _read_simplemma_cache(_simplemma_file)
     answer = _simplemma_cache[kind].get(word)
     if answer is None:
         import simplemma  # lazy: keeps ``import signkit.text.gloss`` cheap
@@ -333,7 +335,7 @@ def _simplemma(kind: str, word: str):
 def _save_simplemma_cache() -> None:
     """Add this process's new answers to the cache file (written to a temporary file and renamed
     into place); a folder that cannot be written is left alone."""
-    path = simplemma_cache_path()
+    path = _simplemma_file
     if path is None:
         return
     kept = _read_simplemma_cache(path)
