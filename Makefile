@@ -12,7 +12,7 @@ install:
 	$(PYTHON) -m pip install -e ".[test]"
 
 test:
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -rs
 
 man:
 	$(PYTHON) -m signkit.manpages man

@@ -20,12 +20,28 @@ def _own_cache(tmp_path_factory):
     os.environ["SIGNKIT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
 
 
-@pytest.fixture
-def data() -> Path:
-    """``../shared/data``; the test is skipped when it is absent."""
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI (the ``CI`` variable set) a skipped test fails: CI always has ``../shared``, so a
+    skip there hides a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped while CI is set: {reason}"
+
+
+def shared_data() -> Path:
+    """``../shared/data``; the calling test is skipped, with the reason, when it is absent."""
     if not DATA.is_dir():
         pytest.skip(f"real data not found at {DATA} (../shared/data beside the project)")
     return DATA
+
+
+@pytest.fixture
+def data() -> Path:
+    """``../shared/data`` (:func:`shared_data`)."""
+    return shared_data()
 
 
 def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None, env: dict | None = None):
