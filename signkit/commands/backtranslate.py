@@ -12,11 +12,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_BT
 from signkit.commands.options import Device, Fps, From, Input, Quiet, Verbose, torch_device
 
 EXAMPLES = [
-    "signkit train-bt ../shared/data/phoenix14t/sample/train.skels -o bt-phoenix --d-model 64 --heads 4 --layers 2 "
-    "--feed-forward 128 --max-steps 60 --batch-size 5",
+    TRAIN_BT,
     "signkit backtranslate --model bt-phoenix ../shared/data/phoenix14t/sample/dev.skels",
     "signkit backtranslate --model bt-phoenix ../shared/data/phoenix14t/sample/dev.skels --beam 4 "
     "| signkit score bleu --slt ../shared/data/phoenix14t/sample/dev.text",

@@ -23,6 +23,7 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import MAIN_JOB, TRAIN_DIFF
 from signkit.commands.options import (
     Device,
     Dtype,
@@ -44,12 +45,11 @@ from signkit.renderer.prompts import STYLES
 PRESETS = tuple(STYLES)
 
 EXAMPLES = [
-    'echo "hello" | signkit t2p | signkit render > hello.mp4',
+    MAIN_JOB,
     'signkit render ../shared/data/phoenix14t/sample/dev.skels -o dev.mp4 --size 640x480 --background black',
     'signkit render ../shared/data/asl-lexicon/ase/hello.pose -o hello-frames --to png',
-    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
-    "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 --max-steps 2 "
-    '&& echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio --steps 2 > hello-signer.mp4',
+    TRAIN_DIFF,
+    'echo "hello" | signkit t2p | signkit render --style diffusion --model renderer --preset studio --steps 2 > hello-signer.mp4',
     "signkit render ../shared/data/asl-lexicon/ase/hello.pose --overlay ../shared/data/videos/signer_test_video.mp4 "
     "--corner top-left -o programme-with-signer.mp4",
 ]

@@ -12,12 +12,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_T2G
 from signkit.commands.options import Device, Input, Quiet, Verbose, torch_device
 
 EXAMPLES = [
-    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
-    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "
-    "--batch-size 16 --learning-rate 3e-3",
+    TRAIN_T2G,
     'echo "und nun die wettervorhersage für morgen donnerstag den zwölften august" | signkit t2g --model t2g-phoenix',
 ]
 

@@ -24,22 +24,20 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import MAIN_JOB, TRAIN_G2P, TRAIN_T2G, TRAIN_T2P
 from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, one_of, torch_device
 
 EXAMPLES = [
-    'echo "hello" | signkit t2p | signkit render > hello.mp4',
+    MAIN_JOB,
     'echo "Hello, thank you. My mother is happy today." | signkit t2p -v --lexicon ../shared/data/asl-lexicon -o sentence.pose',
     'echo "HELLO THANK-YOU" | signkit t2p --from gloss --lexicon ../shared/data/asl-lexicon > glosses.skels',
     'head -n 20 ../shared/data/how2sign-text/test.en.txt | signkit t2p --lexicon ../shared/data/asl-lexicon -o how2sign.h5',
     "printf '1\\n00:00:01,000 --> 00:00:04,000\\nHello, thank you.\\n\\n2\\n00:00:06,500 --> 00:00:09,000\\nMy mother is happy.\\n' "
     "> talk.srt && signkit t2p talk.srt --lexicon ../shared/data/asl-lexicon -o talk.pose && signkit render talk.pose > talk.mp4",
-    "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels -o t2p-phoenix --d-model 64 --feed-forward 128 "
-    "--max-steps 40 --batch-size 5",
+    TRAIN_T2P,
     'echo "am tag regen im norden" | signkit t2p --model t2p-phoenix | signkit render > weather.mp4',
-    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
-    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 30 "
-    "--batch-size 16 --learning-rate 3e-3",
-    "signkit train-g2p ../shared/data/dgs-sentences/train -o g2p-dgs --max-steps 10 --batch-size 4",
+    TRAIN_T2G,
+    TRAIN_G2P,
     'echo "am tag regen im norden" | signkit t2p --pipeline hierarchical --gloss-model t2g-phoenix --g2p-model g2p-dgs '
     "| signkit render > weather.mp4",
 ]

@@ -15,11 +15,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_BT
 from signkit.commands.options import From, Quiet, Verbose, training_command
 
 EXAMPLES = [
-    "signkit train-bt ../shared/data/phoenix14t/sample/train.skels --dev ../shared/data/phoenix14t/sample/dev.skels "
-    "-o bt-phoenix --d-model 64 --heads 4 --layers 2 --feed-forward 128 --max-steps 20 --validation-steps 10",
+    TRAIN_BT,
 ]
 
 

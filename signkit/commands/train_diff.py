@@ -25,6 +25,7 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_DIFF
 from signkit.commands.options import (
     FRNET_DEFAULTS,
     FRNetBlockSize,
@@ -36,9 +37,7 @@ from signkit.commands.options import (
 )
 
 EXAMPLES = [
-    "signkit train-diff ../shared/data/videos/autsl_signer0_sample1000.mp4 --keypoints "
-    "../shared/data/videos/autsl_signer0_sample1000.holistic.pose --base tiny -o renderer --resolution 64 "
-    "--hold-out 0.25 --max-steps 4 --batch-size 2 --inference-steps 2",
+    TRAIN_DIFF,
     "signkit render ../shared/data/videos/autsl_signer0_sample1000.holistic.pose --style diffusion --model renderer "
     "--steps 2 -o signer.mp4",
 ]

@@ -19,10 +19,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_G2P
 from signkit.commands.options import Quiet, Verbose, training_command
 
 EXAMPLES = [
-    "signkit train-g2p ../shared/data/dgs-sentences/train -o g2p-dgs --max-steps 20 --batch-size 4",
+    TRAIN_G2P,
     'echo "ICH1 VORTRAG1" | signkit t2p --pipeline hierarchical --from gloss --g2p-model g2p-dgs | signkit render > talk.mp4',
 ]
 

@@ -17,12 +17,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_T2G
 from signkit.commands.options import Quiet, Verbose, training_command
 
 EXAMPLES = [
-    "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
-    "signkit train-t2g weather.csv -o t2g-phoenix --d-model 64 --feed-forward 128 --layers 2 --max-steps 60 "
-    "--batch-size 16 --learning-rate 3e-3",
+    TRAIN_T2G,
     "head -n 65 ../shared/data/phoenix14t/annotations/train.csv > weather.csv && "
     "signkit train-t2g weather.csv -o t2g-sagm --d-model 64 --feed-forward 128 --layers 2 --max-steps 20 "
     "--batch-size 16 --sagm 1 --kl 1 --contrastive 0.1",

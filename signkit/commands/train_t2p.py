@@ -15,11 +15,11 @@ from typing import Optional
 import typer
 
 from signkit import log
+from signkit.commands.examples import TRAIN_T2P
 from signkit.commands.options import From, Quiet, Verbose, one_of, training_command
 
 EXAMPLES = [
-    "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels --dev ../shared/data/phoenix14t/sample/dev.skels "
-    "-o t2p-phoenix --d-model 64 --feed-forward 128 --max-steps 40 --batch-size 5 --validation-steps 20",
+    TRAIN_T2P,
     "signkit train-t2p ../shared/data/phoenix14t/sample/train.skels --src gloss -o g2p-phoenix --d-model 64 "
     "--feed-forward 128 --future-prediction 0 --gaussian-noise 0 --no-masked-loss --weight-norm-lambda 0 --max-steps 20",
 ]
