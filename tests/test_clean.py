@@ -45,6 +45,7 @@ def test_repair_fills_injected_nan_and_zero_points(data):
     points, _ = person0(cleaned.pose)
     assert np.isfinite(points).all()
     assert report.interpolated == 5 + 3 * 5 and report.median_filled == 0
+    # Interpolation lands within half the wrist's largest move in one frame (0.11; measured errors: 0.036, 0.053).
     assert np.abs(points[20:25, 4] - truth[20:25, 4]).max() < 0.05
     assert np.abs(points[40:43, 30:35] - truth[40:43, 30:35]).max() < 0.06
     assert np.allclose(points[:20], truth[:20], atol=1e-6)  # untouched frames stay as they were
@@ -59,9 +60,11 @@ def test_a_hand_lost_for_long_is_filled_at_its_wrist(data):
     absolute, _, _, _ = repair(damaged, confidence)
     assert median == 30 * 21
     error = np.abs(relative[10:40, 29:50] - truth[10:40, 29:50]).mean()
+    # The baseline: the same hand filled in place, not at its wrist (measured: 0.039 against 0.093).
     assert error < 0.6 * np.abs(absolute[10:40, 29:50] - truth[10:40, 29:50]).mean()
     wrist_to_hand = np.linalg.norm(relative[10:40, 29] - truth[10:40, 4], axis=-1)
-    assert wrist_to_hand.max() < 0.1  # the filled hand hangs at the (observed) wrist
+    # The filled hand hangs at the (observed) wrist: within 0.1, under a third of a shoulder width (measured: 0.033).
+    assert wrist_to_hand.max() < 0.1
 
 
 def test_long_gaps_take_the_median():
