@@ -72,7 +72,7 @@ def test_png_frame_folder(data, tmp_path):
     assert sequence.frames == 132 and sequence.fps == 25.0 and sequence.layout == "holistic"
     assert (sequence.pose.header.dimensions.width, sequence.pose.header.dimensions.height) == (210, 260)
     body = component_slice(sequence.pose.header, "POSE_LANDMARKS")
-    assert (person0(sequence.pose)[1][:, body] > 0).all(-1).mean() > 0.9  # the news signer stays in view throughout
+    assert (person0(sequence.pose)[1][:, body] > 0).all()  # the news signer's body is in view in every frame
 
 
 def _write_openpose_folder(folder, pose) -> None:
