@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from signkit.pose.io import read_sequences
-from signkit.pose.convert import normalise_pt50, to_pt50
+from signkit.pose.convert import to_pt50
 from signkit.pose.layouts import OPENPOSE_137, PT50, header_for, layout_of
 from signkit.pose.sequence import make_pose, person0
 
@@ -53,5 +53,10 @@ def test_openpose_to_pt50_maps_body_and_hands():
     pose = to_pt50(make_pose(header, frames, None, 25.0))
     points, _ = person0(pose)
     _check_convention(points)
-    expected = normalise_pt50(np.concatenate([frames[:, np.r_[0:8, 95:137]], np.zeros((4, 50, 1))], axis=-1))
-    assert np.allclose(points, expected)
+    # The documented normalisation, written out: BODY_25 0-7 and both hands (95-136) with z = 0, moved so
+    # the neck (1) is the origin, scaled so the shoulders (2, 5; 100 px apart) are 1/3 apart, x negated.
+    mapped = frames[:, np.r_[0:8, 95:137]].astype(np.float64)
+    expected = np.zeros((4, 50, 3))
+    expected[..., :2] = (mapped - frames[:, 1:2]) / 3 / 100
+    expected[..., 0] *= -1
+    assert np.allclose(points, expected, atol=1e-6)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import h5py
+import numpy as np
+from pose_format import Pose
+
 from conftest import signkit
 
 
@@ -45,6 +49,18 @@ def test_convert_stdin_to_stdout_and_layout(data, tmp_path):
     result = signkit("convert", "--layout", "pt50", input=content)
     assert result.returncode == 0 and len(result.stdout.decode().split()) == 51 * 151
     assert signkit("convert", "--to", "h5", "-o", str(tmp_path / "x.h5"), input=content).returncode == 0
+    # The .h5 read with h5py (layout in docs/h5.md) against the .pose read by pose-format itself.
+    source = Pose.read(content)
+    with h5py.File(tmp_path / "x.h5") as h5:
+        assert h5.attrs["format_version"] == 1 and list(h5) == ["<stdin>"]
+        group = h5["<stdin>"]
+        data, confidence = group["data"][()], group["confidence"][()]
+        assert group.attrs["layout"] == "holistic" and group.attrs["fps"] == source.body.fps
+    expected = source.body.data[:, 0].filled(np.nan)
+    expected[source.body.confidence[:, 0] == 0] = np.nan  # docs/h5.md: NaN = missing
+    assert data.shape == expected.shape == (51, 586, 3)
+    assert np.array_equal(data, expected, equal_nan=True)
+    assert np.array_equal(confidence, source.body.confidence[:, 0])
     refused = signkit("convert", "-o", str(tmp_path / "x.skels"), input=content)
     assert refused.returncode == 1 and b"--layout pt50" in refused.stderr
     assert not (tmp_path / "x.skels").exists()
