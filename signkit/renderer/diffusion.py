@@ -99,7 +99,8 @@ class Base:
                        tokenizer=CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer", local_files_only=True),
                        scheduler=DDPMScheduler.from_pretrained(folder, subfolder="scheduler", local_files_only=True))  # fmt: skip
         except (OSError, ValueError) as error:
-            raise SignkitError(f"{folder}: not a readable Stable Diffusion folder ({type(error).__name__}: {error})") from None
+            reason = " ".join(str(error).split())  # one line: the libraries' messages span several
+            raise SignkitError(f"{folder}: not a readable Stable Diffusion folder ({type(error).__name__}: {reason})") from None
         for part in (base.vae, base.unet, base.text_encoder):
             part.requires_grad_(False).eval()
         return base

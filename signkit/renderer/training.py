@@ -134,13 +134,17 @@ def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | N
 
     Raises:
         ValueError: as :func:`is_pair_folder`.
-        SignkitError: as :func:`signkit.renderer.pairs.build_pairs` and :func:`train_controlnet`.
+        SignkitError: ``base`` neither a folder nor a preset; as
+            :func:`signkit.renderer.pairs.build_pairs` and :func:`train_controlnet`.
     """
     from accelerate import PartialState
 
     from signkit.renderer.controlnet import PRESETS, build_base
     from signkit.renderer.pairs import METADATA, build_pairs
 
+    if base not in PRESETS and not Path(base).is_dir():  # named before any pair is built
+        raise SignkitError(f"{base}: no Stable Diffusion folder there (diffusers' layout), nor a preset "
+                           f"({', '.join(PRESETS)})")  # fmt: skip
     out = Path(config.output_dir)
     state = PartialState()  # under accelerate launch: the main process builds, the others then read
     if is_pair_folder(inputs, keypoints, hold_out):
