@@ -5,7 +5,7 @@ from __future__ import annotations
 import av
 import numpy as np
 
-from conftest import signkit
+from conftest import assert_error, signkit
 from signkit.video import read_frames
 
 
@@ -60,9 +60,17 @@ def test_overlay_keeps_the_programme_its_length_and_its_sound(data, tmp_path):
 def test_overlay_of_a_silent_video_and_bad_requests(data, tmp_path):
     pose = str(data / "asl-lexicon" / "ase" / "hello.pose")
     silent = data / "videos" / "signer_test_video.mp4"
-    assert signkit("render", pose, "--overlay", str(silent), "-o", str(tmp_path / "out.mp4")).returncode == 0
+    result = signkit("render", pose, "--overlay", str(silent), "-o", str(tmp_path / "out.mp4"))
+    assert result.returncode == 0, result.stderr.decode()
     assert set(_streams(tmp_path / "out.mp4")) == {"video"}
-    assert signkit("render", pose, "--overlay", str(silent), "--to", "png", "-o", str(tmp_path / "png")).returncode == 2
-    assert signkit("render", pose, "--overlay", str(silent), "--corner", "middle").returncode == 2
+    with av.open(str(silent)) as programme, av.open(str(tmp_path / "out.mp4")) as out:
+        # the programme's length (58 frames) and frame rate (359/12 per second)
+        assert out.streams.video[0].average_rate == programme.streams.video[0].average_rate
+        assert sum(1 for _ in out.decode(video=0)) == sum(1 for _ in programme.decode(video=0)) == 58
+    usage = signkit("render", pose, "--overlay", str(silent), "--to", "png", "-o", str(tmp_path / "png"))
+    assert usage.returncode == 2 and b"--to" in usage.stderr and not (tmp_path / "png").exists()
+    usage = signkit("render", pose, "--overlay", str(silent), "--corner", "middle")
+    assert usage.returncode == 2 and b"--corner" in usage.stderr and usage.stdout == b""
     missing = signkit("render", pose, "--overlay", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "x.mp4"))
-    assert missing.returncode == 1 and b"none.mp4" in missing.stderr and not (tmp_path / "x.mp4").exists()
+    assert_error(missing, "none.mp4")
+    assert not (tmp_path / "x.mp4").exists()

@@ -1,7 +1,5 @@
 """Skeleton drawing: real PT-50 and holistic poses, fitting, orientation, colours, bad input."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from pose_format import Pose
@@ -12,29 +10,22 @@ from signkit.pose.layouts import (BODY8_COLORS, HAND_COLORS, PT50_LEFT_HAND, PT5
 from signkit.pose.sequence import make_pose
 from signkit.renderer.skeleton import MARGIN, draw_skeleton, skeleton_pixels
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SKELS = DATA / "phoenix14t" / "sample" / "dev.skels"
-LEXICON_POSE = DATA / "asl-lexicon" / "ase" / "book.pose"  # both hands visible in 35 of 58 frames
 WHITE = np.array([255, 255, 255], dtype=np.uint8)
 
 
-def _require(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"shared data not found: {path}")
-
-
-@pytest.fixture(scope="module")
-def pt50_pose() -> Pose:
-    _require(SKELS)
-    values = np.array(SKELS.read_text().splitlines()[0].split(), dtype=np.float32)
+@pytest.fixture
+def pt50_pose(data) -> Pose:
+    """The first PHOENIX14T dev sentence of Progressive Transformers' .skels (PT-50, 25 fps)."""
+    line = (data / "phoenix14t" / "sample" / "dev.skels").read_text().splitlines()[0]
+    values = np.array(line.split(), dtype=np.float32)
     frames = values.reshape(-1, 151)[:, :150].reshape(-1, 50, 3)  # 50 joints x XYZ, then a counter
     return make_pose(pt50_header(), frames, None, 25.0)
 
 
-@pytest.fixture(scope="module")
-def holistic_pose() -> Pose:
-    _require(LEXICON_POSE)
-    return Pose.read(LEXICON_POSE.read_bytes())
+@pytest.fixture
+def holistic_pose(data) -> Pose:
+    """The ASL lexicon's "book" (MediaPipe Holistic): both hands visible in 35 of 58 frames."""
+    return Pose.read((data / "asl-lexicon" / "ase" / "book.pose").read_bytes())
 
 
 def _check_frames(frames: list[np.ndarray], count: int, width: int, height: int) -> None:

@@ -16,7 +16,6 @@ from signkit.renderer.skeleton import draw_skeleton
 from signkit.video import read_frames, write_png_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
-SKELS = ROOT.parent / "shared" / "data" / "phoenix14t" / "sample" / "dev.skels"
 
 
 def _frames(count: int, width: int = 64, height: int = 48) -> list[np.ndarray]:
@@ -85,10 +84,9 @@ def test_odd_size_is_padded_to_even(tmp_path):
     assert np.abs(frames[0][:21, 33].astype(int) - source[0][:, 32]).max() < 40  # a copy of the edge
 
 
-def test_real_skeleton_video_round_trip(tmp_path):
-    if not SKELS.exists():
-        pytest.skip(f"shared data not found: {SKELS}")
-    values = np.array(SKELS.read_text().splitlines()[0].split(), dtype=np.float32)
+def test_real_skeleton_video_round_trip(data, tmp_path):
+    skels = data / "phoenix14t" / "sample" / "dev.skels"
+    values = np.array(skels.read_text().splitlines()[0].split(), dtype=np.float32)
     pose = make_pose(pt50_header(), values.reshape(-1, 151)[:, :150].reshape(-1, 50, 3), None, 25.0)
     path = tmp_path / "skeleton.mp4"
     with path.open("wb") as file:
