@@ -21,7 +21,7 @@ import pytest
 import torch
 from pose_format import Pose
 
-from conftest import assert_error, signkit
+from conftest import assert_error, shared_data, signkit
 from signkit.errors import SignkitError
 from signkit.pose.io import read_sequences
 from signkit.renderer.condition import (Placement, frame_condition, pose_condition_images, square_frame,
@@ -62,79 +62,51 @@ def _train(data, out, base, *extra):
 
 
 @pytest.fixture(scope="module")
-def once():
-    """``once(name, build)``: ``build()``'s result, built by the first test that asks for ``name``
-    and shared by the module's others (a fixture that needs ``data``, which is per test, cannot be
-    module-scoped itself)."""
-    results = {}
-
-    def get(name, build):
-        if name not in results:
-            results[name] = build()
-        return results[name]
-
-    return get
-
-
-@pytest.fixture
-def trained(data, base, once, tmp_path_factory):
+def trained(base, tmp_path_factory):
     """The module's renderer: train-diff on every second AUTSL frame, the last quarter held out
     (17 training pairs, 5 dev), 20 steps of batches of 2 at a learning rate of 3e-3, validated and
     checkpointed every 10 steps; ``(folder, the command's result)``."""
-
-    def train():
-        out = tmp_path_factory.mktemp("renderer") / "renderer"
-        result = _train(data, out, base, "--hold-out", "0.25", "--every", "2", "--max-steps", str(STEPS),
-                        "--learning-rate", "3e-3", "--validation-steps", "10",
-                        "--checkpointing-steps", "10")  # fmt: skip
-        assert result.returncode == 0, result.stderr.decode()
-        return out, result
-
-    return once("trained", train)
+    out = tmp_path_factory.mktemp("renderer") / "renderer"
+    result = _train(shared_data(), out, base, "--hold-out", "0.25", "--every", "2", "--max-steps", str(STEPS),
+                    "--learning-rate", "3e-3", "--validation-steps", "10", "--checkpointing-steps", "10")  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    return out, result
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def renderer(trained):
     """The folder of the module's trained renderer."""
     return trained[0]
 
 
-@pytest.fixture
-def vivid(renderer, once, tmp_path_factory):
+@pytest.fixture(scope="module")
+def vivid(renderer, tmp_path_factory):
     """The trained renderer with 0.3 x N(0, 1) added to every ControlNet weight (seed 0): 20 steps
     do not teach a tiny ControlNet to use its conditions (its zero convolutions grow slowly: the
     trained renderer's frames of three poses differ by 0.004 grey levels on average), this one's
     by 0.4 levels, and its FR-Net images change them by about 3 levels, so what --frnet feeds it
     shows."""
-
-    def build():
-        folder = tmp_path_factory.mktemp("vivid")
-        controlnet = load_controlnet(renderer / "controlnet")
-        generator = torch.Generator().manual_seed(0)
-        with torch.no_grad():
-            for parameter in controlnet.parameters():
-                parameter.add_(0.3 * torch.randn(parameter.shape, generator=generator))
-        save_controlnet(controlnet, folder / "controlnet")
-        shutil.copy(renderer / "config.json", folder / "config.json")
-        return folder
-
-    return once("vivid", build)
+    folder = tmp_path_factory.mktemp("vivid")
+    controlnet = load_controlnet(renderer / "controlnet")
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in controlnet.parameters():
+            parameter.add_(0.3 * torch.randn(parameter.shape, generator=generator))
+    save_controlnet(controlnet, folder / "controlnet")
+    shutil.copy(renderer / "config.json", folder / "config.json")
+    return folder
 
 
-@pytest.fixture
-def short(data, once, tmp_path_factory):
+@pytest.fixture(scope="module")
+def short(tmp_path_factory):
     """Frames 20-22 of the ASL lexicon's "hello" (another signer and layout size than AUTSL's):
     a 3-frame .pose file."""
-
-    def write():
-        pose = Pose.read((data / HELLO).read_bytes())
-        pose.body.data, pose.body.confidence = pose.body.data[20:23], pose.body.confidence[20:23]
-        path = tmp_path_factory.mktemp("short") / "hello-short.pose"
-        with path.open("wb") as file:
-            pose.write(file)
-        return path
-
-    return once("short", write)
+    pose = Pose.read((shared_data() / HELLO).read_bytes())
+    pose.body.data, pose.body.confidence = pose.body.data[20:23], pose.body.confidence[20:23]
+    path = tmp_path_factory.mktemp("short") / "hello-short.pose"
+    with path.open("wb") as file:
+        pose.write(file)
+    return path
 
 
 # Every preset rendered once, some with another seed or FR-Net mode (the command's options, then the
@@ -148,17 +120,13 @@ RUNS = {
 }
 
 
-@pytest.fixture
-def runs(vivid, short, once, tmp_path_factory):
+@pytest.fixture(scope="module")
+def runs(vivid, short, tmp_path_factory):
     """``signkit render SHORT --style diffusion --model VIVID --preset NAME OPTIONS`` for every
     preset, the options of RUNS (else seed 0, FR-Net none), as PNG frames: ``{name: frames}``."""
-
-    def render():
-        folder = tmp_path_factory.mktemp("runs")
-        return {name: _render(vivid, short, folder / name, "--preset", name, *options)
-                for name, (options, _) in RUNS.items()}  # fmt: skip
-
-    return once("runs", render)
+    folder = tmp_path_factory.mktemp("runs")
+    return {name: _render(vivid, short, folder / name, "--preset", name, *options)
+            for name, (options, _) in RUNS.items()}  # fmt: skip
 
 
 def _render(model, pose, folder, *options) -> np.ndarray:
