@@ -89,8 +89,8 @@ def main() -> None:
                 "lemma cache file filled": [one_run(folder) for _ in range(args.repeat)]}  # fmt: skip
     for name, figures in runs.items():
         median = {key: statistics.median(run[key] for run in figures) for key in figures[0]}
-        print(f"{name}: cold {median['cold']:.3f} s ({median['simplemma']:.0f} simplemma calls), "
-              f"warm {median['warm']:.3f} s; simplemma's English dictionary loads in {median['load']:.3f} s")  # fmt: skip
+        print(f"{name}: cold {median['cold']:.3f} s ({median['simplemma']:.0f} simplemma calls), warm "
+              f"{median['warm']:.3f} s; simplemma's English dictionary loads in {median['load']:.3f} s")  # fmt: skip
 
 
 if __name__ == "__main__":
