@@ -251,8 +251,9 @@ def dev_dtw(kept, dgs, sentences) -> dict[str, float]:
 def test_training_beats_the_untrained_network_and_standing_still(trained, dev_dtw):
     dev = _log(trained, "dev_dtw")
     assert sorted(dev) == [0, 15, 30]
-    # the baselines, measured: the untrained network (step 0: the retrieved clips, unrefined) and standing still
-    assert dev_dtw["kept"] < dev[0] and dev_dtw["kept"] < dev_dtw["still"], (dev_dtw, dev)
+    # the baselines, measured: the untrained network (step 0: the retrieved clips, unrefined; beaten by more
+    # than log.csv's rounding to 6 significant digits) and standing still
+    assert dev_dtw["kept"] < dev[0] * (1 - 1e-5) and dev_dtw["kept"] < dev_dtw["still"], (dev_dtw, dev)
 
 
 def test_the_best_dev_step_is_kept_not_the_last(trained, dev_dtw):
