@@ -6,11 +6,15 @@ import csv
 import json
 import subprocess
 import sys
-import time
+from collections import Counter
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pytest
+import simplemma
+from simplemma.strategies.dictionaries import dictionary_factory
 
+import signkit.text.gloss as rules
 from signkit.text.gloss import lemma, normalise, text_to_glosses
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -132,7 +136,7 @@ def test_pronoun_i_wins_over_letter_i_of_the_lexicon(asl_vocabulary):
     assert text_to_glosses("I am hungry", asl_vocabulary) == ["ME", "HUNGRY"]
 
 
-def test_pronoun_uses_vocabulary_entry_of_its_gloss_word():
+def test_pronoun_uses_vocabulary_entry_of_its_glossword():
     assert text_to_glosses("I see me", {"me": "IX-1"}) == ["IX-1", "SEE", "IX-1"]
 
 
@@ -177,7 +181,7 @@ def test_multi_word_match_through_lemmas():
     assert text_to_glosses("Washing hands", vocabulary) == ["WASH-HANDS"]
 
 
-def test_longest_phrase_first_and_gloss_formatting():
+def test_longest_phrase_first_and_glossformatting():
     vocabulary = {"good": "GOOD", "good morning": "good morning", "morning": "MORNING"}
     assert text_to_glosses("Good morning, good day", vocabulary) == [
         "GOOD-MORNING", "GOOD", "DAY",
@@ -243,23 +247,56 @@ def test_import_does_not_load_simplemma():
 # --- How2Sign ---------------------------------------------------------------------------
 
 
-def test_all_how2sign_test_lines(asl_vocabulary):
+@pytest.fixture
+def simplemma_counted(monkeypatch) -> tuple[Counter, list[str]]:
+    """A fresh start for the lemma step in this process, counted: ``lemma``'s memo emptied, no
+    simplemma answer known, simplemma's dictionaries not loaded. Yields the words asked of
+    simplemma (``Counter`` of ``(function, word)``) and the languages whose dictionary it loads."""
+    asked, loaded = Counter(), []
+
+    def counted(kind, function, word, **options):
+        asked[kind, word] += 1
+        return function(word, **options)
+
+    def load(language, original=dictionary_factory._load_dictionary_from_disk):
+        loaded.append(language)
+        return original(language)
+
+    for kind in ("lemmatize", "is_known"):
+        monkeypatch.setattr(simplemma, kind, partial(counted, kind, getattr(simplemma, kind)))
+    monkeypatch.setattr(rules, "_simplemma_cache", {"lemma": {}, "known": {}})
+    monkeypatch.setattr(dictionary_factory, "_load_dictionary_from_disk", load)
+    factory = dictionary_factory.DEFAULT_DICTIONARY_FACTORY
+    monkeypatch.setattr(factory, "_get_dictionary", lru_cache(maxsize=8)(factory._get_dictionary_uncached))
+    lemma.cache_clear()
+    yield asked, loaded
+    lemma.cache_clear()
+
+
+def test_all_how2sign_test_lines(asl_vocabulary, simplemma_counted):
+    """Every How2Sign test line glosses, deterministically; and what makes the 2,328 lines gloss in
+    about 0.5 s cold and 0.2 s warm (benchmarks/gloss_rules.py prints the figures) holds: each
+    distinct word reaches simplemma once at most (``lemma``'s memo, then the answers kept) and
+    simplemma's English dictionary is loaded once."""
     if not HOW2SIGN_TEST.is_file():
         pytest.skip(f"shared data absent: {HOW2SIGN_TEST}")
+    asked, loaded = simplemma_counted
     lines = HOW2SIGN_TEST.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2328
-    start = time.perf_counter()
     glossed = [text_to_glosses(line, asl_vocabulary) for line in lines]
-    elapsed = time.perf_counter() - start
     for line, glosses in zip(lines, glossed):
         if any(c.isalnum() for c in line):
             assert glosses, line
         for gloss in glosses:
             assert gloss and gloss == gloss.upper() and not any(c.isspace() for c in gloss)
-    # deterministic
+    assert asked and max(asked.values()) == 1, asked.most_common(3)
+    assert loaded == ["en"]
+    memo = lemma.cache_info()
+    assert memo.hits > memo.misses  # How2Sign repeats its words: most lookups are answered by the memo
+    # deterministic, and a second pass asks simplemma nothing
+    asked.clear()
     assert [text_to_glosses(line, asl_vocabulary) for line in lines[:200]] == glossed[:200]
-    # about 0.5 s cold (simplemma's dictionary loads on first use), 0.2 s warm
-    assert elapsed < 10.0
+    assert not asked and loaded == ["en"]
 
 
 def test_simplemma_answers_are_kept_between_processes(tmp_path):

@@ -4,35 +4,75 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_model
 
-from conftest import assert_error, signkit
-
-pytest.importorskip("transformers")
+from conftest import DATA, assert_error, signkit
+from signkit.gloss import slul
 
 TINY = ["--d-model", "64", "--heads", "4", "--layers", "2", "--feed-forward", "128", "--dropout", "0",
-        "--label-smoothing", "0", "--checkpoint-every", "0", "--warmup-steps", "20"]  # fmt: skip
+        "--label-smoothing", "0", "--warmup-steps", "20"]  # fmt: skip
+# how the module's models train: on the first 48 PHOENIX14T training sentences, 16 a batch
+TRAINING = [*TINY, "--batch-size", "16", "--learning-rate", "3e-3"]
+# the extra losses, switched on through the command line, each with a weight of its own
+WEIGHTS = {"sagm": 0.5, "kl": 2.0, "contrastive": 0.25}
 
 
 @pytest.fixture(scope="module")
-def weather(tmp_path_factory, request):
-    """The first 48 PHOENIX14T training sentences with their glosses, and a model fitted to them."""
-    from conftest import DATA
-
+def weather(tmp_path_factory):
+    """The first 48 PHOENIX14T training sentences with their glosses (``weather.csv``, and one a
+    line in ``text.txt`` and ``gloss.txt``), and a model fitted to them (``model``): 150 steps,
+    validated on the same sentences every 50, with a checkpoint (weights included) at each."""
     if not DATA.is_dir():
         pytest.skip(f"real data not found at {DATA}")
     folder = tmp_path_factory.mktemp("t2g")
     lines = (DATA / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:49]
     (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = signkit("train-t2g", str(folder / "weather.csv"), "--dev", str(folder / "weather.csv"), "-o",
-                     str(folder / "model"), *TINY, "--max-steps", "300", "--batch-size", "16", "--learning-rate",
-                     "3e-3", "--validate-every", "150")  # fmt: skip
+                     str(folder / "model"), *TRAINING, "--max-steps", "150", "--validate-every", "50",
+                     "--checkpoint-every", "50", "--checkpoints-total-limit", "3")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     rows = [row for row in csv.DictReader(lines, delimiter="|")]
     (folder / "text.txt").write_text("".join(f"{row['translation']}\n" for row in rows), encoding="utf-8")
     (folder / "gloss.txt").write_text("".join(f"{row['annotation']}\n" for row in rows), encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def decoded(weather) -> dict[tuple[str, str], bytes]:
+    """The 48 sentences decoded by ``signkit t2g`` with the fitted model, by (``--beam``,
+    ``--batch-size``): greedy and beam 4, in batches of 32 (the default: one of 32, one of 16) and
+    one sentence at a time."""
+    out = {}
+    for beam in ("1", "4"):
+        for batch in ("32", "1"):
+            result = signkit("t2g", "--model", str(weather / "model"), str(weather / "text.txt"), "--beam", beam,
+                             "--batch-size", batch)  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            out[beam, batch] = result.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def switched(weather):
+    """A model trained as the fitted one (same sentences, settings and seed) for 10 steps, with
+    the three extra losses switched on through the command line (``WEIGHTS``)."""
+    folder = weather / "switched"
+    weights = [part for name, weight in WEIGHTS.items() for part in (f"--{name}", str(weight))]
+    result = signkit("train-t2g", str(weather / "weather.csv"), "-o", str(folder), *TRAINING, "--max-steps", "10",
+                     "--checkpoint-every", "0", *weights)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    return folder
+
+
+def _log(folder: Path, name: str) -> dict[int, float]:
+    """The values of ``name`` in a model folder's ``log.csv``, by step."""
+    with (folder / "log.csv").open(newline="", encoding="utf-8") as file:
+        return {int(r["step"]): float(r["value"]) for r in csv.DictReader(file) if r["name"] == name}
 
 
 def _bleu(glosses: bytes, reference) -> float:
@@ -41,21 +81,55 @@ def _bleu(glosses: bytes, reference) -> float:
     return float(scored.stdout)
 
 
-def test_slul_learns_the_training_glosses(weather):
-    with (weather / "model" / "log.csv").open(newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    losses = {int(r["step"]): float(r["value"]) for r in rows if r["name"] == "train_loss"}
-    assert losses[300] < 0.1 * losses[10]
-    bleu = {int(r["step"]): float(r["value"]) for r in rows if r["name"] == "dev_bleu4"}
-    assert sorted(bleu) == [0, 150, 300] and bleu[300] > bleu[0]
+def test_slul_learns_the_training_glosses(weather, decoded):
+    losses = _log(weather / "model", "train_loss")
+    assert losses[150] < 0.1 * losses[10]
+    bleu = _log(weather / "model", "dev_bleu4")
+    assert sorted(bleu) == [0, 50, 100, 150] and bleu[150] > bleu[0]
     for beam in ("1", "4"):
-        glosses = signkit("t2g", "--model", str(weather / "model"), str(weather / "text.txt"), "--beam", beam)
-        assert glosses.returncode == 0, glosses.stderr.decode()
-        assert len(glosses.stdout.decode().splitlines()) == 48
-        assert _bleu(glosses.stdout, weather / "gloss.txt") > 80
+        assert len(decoded[beam, "32"].decode().splitlines()) == 48
+        assert _bleu(decoded[beam, "32"], weather / "gloss.txt") > 80
     config = json.loads((weather / "model" / "config.json").read_text(encoding="utf-8"))
     assert config["model"] == "t2g" and config["config"]["d_model"] == 64
     assert {"model.safetensors", "tokenizer.json"} <= {p.name for p in (weather / "model").iterdir()}
+
+
+def test_t2g_batched_equals_one_sentence_at_a_time(decoded):
+    for beam in ("1", "4"):
+        assert decoded[beam, "32"] == decoded[beam, "1"], beam
+
+
+def test_the_best_dev_step_is_kept_not_the_last(weather, decoded):
+    model = weather / "model"
+    bleu = _log(model, "dev_bleu4")
+    # the first step of the highest BLEU is the best (a later tie does not replace it); this
+    # run reaches BLEU 100 at step 100, before its end, which makes the best and the last differ
+    best = min(step for step, value in bleu.items() if value == max(bleu.values()))
+    assert best < 150, f"dev BLEU {bleu}: the run now peaks at its end; choose steps where it does not"
+    # validation decodes greedily, as t2g --beam 1 (whose batching does not matter, above)
+    assert _bleu(decoded["1", "32"], weather / "gloss.txt") == pytest.approx(bleu[best], abs=0.01)
+    kept = slul.SLUL.from_pretrained(model).state_dict()
+    for step in (best, 150):
+        checkpoint = slul.SLUL.from_pretrained(model)
+        load_model(checkpoint, str(model / "checkpoints" / f"checkpoint-{step}" / "model.safetensors"))
+        same = all(torch.equal(kept[name], value) for name, value in checkpoint.state_dict().items())
+        assert same == (step == best), step
+
+
+def test_extra_losses_are_switched_on_the_command_line(weather, switched):
+    plain, extra = ({name: _log(folder, f"train_{name}") for name in ("loss", "cross_entropy", *WEIGHTS)}
+                    for folder in (weather / "model", switched))  # fmt: skip
+    # without the options: the cross-entropy alone is the loss
+    assert not any(plain[name] for name in WEIGHTS) and plain["loss"][10] == plain["cross_entropy"][10]
+    # with them: each term is logged and weighs in the loss by the weight given (log.csv keeps 6 significant digits)
+    assert all(extra[name][10] > 0 for name in WEIGHTS)
+    expected = extra["cross_entropy"][10] + sum(weight * extra[name][10] for name, weight in WEIGHTS.items())
+    assert extra["loss"][10] == pytest.approx(expected, rel=2e-5)
+    # and their gradients change the training: from the same seed, sentences and batches, the
+    # cross-entropy after 10 steps differs from the plain run's
+    assert extra["cross_entropy"][10] != plain["cross_entropy"][10]
+    config = json.loads((switched / "config.json").read_text(encoding="utf-8"))["config"]
+    assert {name: config[name] for name in WEIGHTS} == WEIGHTS
 
 
 def test_t2g_keeps_lines_aligned(weather):
@@ -75,20 +149,14 @@ def test_bad_input_is_named(weather, tmp_path):
 
 
 def test_sagm_weights_name_the_gloss_bearing_words():
-    from signkit.gloss.slul import semantic_weights
-
-    weights = semantic_weights("mancherorts regnet es im nordwesten morgen überschwemmungen",
+    weights = slul.semantic_weights("mancherorts regnet es im nordwesten morgen überschwemmungen",
                                "ORT REGEN NORDWEST MORGEN UEBERSCHWEMMUNG")  # fmt: skip
     assert weights == pytest.approx([0.0, 0.5, 0.0, 0.0, 0.8, 1.0, 15 / 17])
-    assert semantic_weights("wetterlage", "WETTER") == [pytest.approx(6 / 10)]  # divided by the longer
-    assert semantic_weights("schnee", "SCHNEE-REGEN")[0] == 1.0
+    assert slul.semantic_weights("wetterlage", "WETTER") == [pytest.approx(6 / 10)]  # divided by the longer
+    assert slul.semantic_weights("schnee", "SCHNEE-REGEN")[0] == 1.0
 
 
 def _tiny(**switches):
-    import torch
-
-    from signkit.gloss import slul
-
     pairs = [("am tag regen im norden", "TAG REGEN NORD"), ("morgen sonne im süden", "MORGEN SONNE SUED"),
              ("heute nacht schnee", "HEUTE NACHT SCHNEE")]  # fmt: skip
     tokenizer = slul.train_tokenizer([line for pair in pairs for line in pair], 300)
@@ -99,8 +167,6 @@ def _tiny(**switches):
 
 
 def test_masking_follows_the_semantic_weights():
-    import torch
-
     slul, _, examples, config = _tiny(sagm=1.0, mask_rate=1.0)
     torch.manual_seed(1)
     batch = slul.collate(examples, config)
@@ -119,9 +185,6 @@ def test_masking_follows_the_semantic_weights():
 
 
 def test_each_loss_is_switched_by_its_weight():
-    import torch
-    import torch.nn.functional as F
-
     slul, model, examples, config = _tiny()
     batch = slul.collate(examples, config)
     output = model(batch)
