@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import shlex
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from conftest import assert_error, example_script, signkit
 from signkit.errors import SignkitError
 from signkit.pose.io import read_sequences
+from signkit.pose.motion import REST_POSE
 from signkit.pose.sequence import person0
 from signkit.pipelines.timeline import align
 from signkit.text.subtitles import Cue, read_subtitles
@@ -21,35 +24,67 @@ from signkit.video import read_frames
 FPS = 25
 RECIPE = Path(__file__).resolve().parents[1] / "examples" / "subtitles"
 sample = example_script(RECIPE / "sample.py")
+SLOWEST, FASTEST = 0.75, 1.5  # the documented speed bounds of a cue's signing (README, signkit t2p --help)
+
+
+def _cue_frames(srt: str) -> list[tuple[int, int]]:
+    """Each cue's first and end frame at 25 fps, read here from the SRT text's timing lines."""
+    stamps = re.findall(r"(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)", srt)
+    seconds = [(3600 * int(h) + 60 * int(m) + int(s) + int(ms) / 1000 for h, m, s, ms in (t[:4], t[4:])) for t in stamps]
+    return [(round(start * FPS), round(end * FPS)) for start, end in seconds]
+
+
+def _clips(lines: list[str], folder: Path, *options: str) -> list[np.ndarray]:
+    """Each line's own signing, made by `t2p` from the lines as plain text (no timeline)."""
+    (folder / "lines.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = signkit("t2p", str(folder / "lines.txt"), *options, "-o", str(folder / "lines.h5"))
+    assert result.returncode == 0, result.stderr.decode()
+    return [person0(s.pose)[0] for s in read_sequences(folder / "lines.h5")]
+
+
+def _on_cues(clips: list[np.ndarray], cues: list[tuple[int, int]]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The programme as documented, built here without signkit: cue i's signing (``clips[i]``) starts on the cue's
+    first frame, or where the signing before it ends if that is later; it is stretched by linear interpolation to
+    end on the cue's end frame, at 0.75x to 1.5x its own speed (the nearest bound when the cue asks for more); the
+    rest pose before, between and after the signing, up to the last cue's end. Returns the points and each cue's
+    signing as (first frame, frames)."""
+    placed, cursor = [], 0
+    for clip, (first, end) in zip(clips, cues):
+        start = max(first, cursor)
+        frames = min(max(end - start, math.ceil(len(clip) / FASTEST)), math.floor(len(clip) / SLOWEST))
+        placed.append((start, frames))
+        cursor = start + frames
+    points = np.repeat(REST_POSE[None], max(cursor, cues[-1][1]), axis=0)
+    for clip, (start, frames) in zip(clips, placed):
+        flat = clip.reshape(len(clip), -1)
+        where = np.linspace(0, len(clip) - 1, frames)
+        stretched = [np.interp(where, np.arange(len(clip)), column) for column in flat.T]
+        points[start : start + frames] = np.stack(stretched, axis=-1).reshape(frames, *clip.shape[1:])
+    return points, placed
 
 
 def test_srt_of_ten_how2sign_sentences_signs_each_cue_at_its_start(data, tmp_path):
     sentences = [line for line in (data / "how2sign-text" / "test.en.txt").read_text().splitlines()
                  if 3 <= len(line.split()) <= 8][:10]  # fmt: skip
-    text, times = sample.srt(sentences)
+    text, _ = sample.srt(sentences)
     (tmp_path / "talk.srt").write_text(text, encoding="utf-8")
     lexicon = str(data / "asl-lexicon")
     result = signkit("t2p", str(tmp_path / "talk.srt"), "--lexicon", lexicon, "-o", str(tmp_path / "talk.pose"))
     assert result.returncode == 0, result.stderr.decode()
     produced = list(read_sequences(tmp_path / "talk.pose"))
     assert len(produced) == 1 and produced[0].fps == FPS and produced[0].name == "talk"
-    # the same sentences as plain lines give each cue's own clip; laid on the cues they must be the output
-    (tmp_path / "lines.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    assert signkit("t2p", str(tmp_path / "lines.txt"), "--lexicon", lexicon, "-o", str(tmp_path / "lines.h5")).returncode == 0
-    clips = [person0(s.pose)[0] for s in read_sequences(tmp_path / "lines.h5")]
-    cues = [Cue(number=i + 1, line=0, start=a, end=b, text=s) for i, ((a, b), s) in enumerate(zip(times, sentences))]
-    expected, placed = align(clips, cues, FPS)
+    # the same sentences as plain lines give each cue's own clip; laid on the cues as documented they are the output
+    cues = _cue_frames(text)
+    assert len(cues) == 10 and cues[0] == (25, 25 + round(max(1.5, len(sentences[0].split()) / 2.5) * FPS))
+    expected, placed = _on_cues(_clips(sentences, tmp_path, "--lexicon", lexicon), cues)
     points = person0(produced[0].pose)[0]
-    assert points.shape == expected.shape and np.allclose(points, expected, equal_nan=True, atol=1e-5)
-    # the video lasts until the last cue's end, plus that cue's overrun
-    assert len(points) == round(times[-1][1] * FPS) + placed[-1].overrun
+    assert points.shape == expected.shape and np.allclose(points, expected, atol=1e-5)
     stderr = result.stderr.decode()
-    for cue, where in zip(cues, placed):
-        assert abs(where.start - cue.start * FPS) <= 1 and not where.late  # within one frame of the cue's start
+    for number, ((first, end), (start, frames)) in enumerate(zip(cues, placed), start=1):
+        assert start == first  # the pauses leave room: every cue's signing starts on its cue
         # fingerspelling outlasts speech: signing runs into the pause after its cue, reported
-        assert (f"cue {cue.number}: its signing needs" in stderr) == (where.overrun > 0)
-        assert 0.75 - 1e-6 <= where.speed <= 1.5 + 1e-6
-    assert any(where.overrun for where in placed) and "starts" not in stderr
+        assert (f"cue {number}: its signing needs" in stderr) == (start + frames > end)
+    assert any(start + frames > end for (_, end), (start, frames) in zip(cues, placed)) and "starts" not in stderr
     # the rendered video has one frame per pose frame
     video = signkit("render", str(tmp_path / "talk.pose"), "--size", "64x64", "-o", str(tmp_path / "talk.mp4"))
     assert video.returncode == 0, video.stderr.decode()
@@ -83,6 +118,27 @@ def test_webvtt_cues_lose_their_markup_and_keep_milliseconds():
     assert [c.text for c in read_subtitles(srt.encode(), "x.srt")] == ["Up here", "Down"]
 
 
+def test_webvtt_file_on_the_command_line_signs_each_cue_at_its_time(tmp_path):
+    """A .vtt file through `t2p`: its markup gone, each cue's signing at its time (frames by hand: 1.0 s and
+    12.04 s are frames 25 and 301 at 25 fps), the same programme as the SRT file of the same cues."""
+    vtt = ("WEBVTT\n\nNOTE two cues\n\n00:01.000 --> 00:02.480 align:start\n<v Roger>hello</v>\n\n"
+           "intro\n00:00:12.040 --> 00:00:14.000\n<i>thank</i> <b>you</b>\n")  # fmt: skip
+    srt = "1\n00:00:01,000 --> 00:00:02,480\nhello\n\n2\n00:00:12,040 --> 00:00:14,000\nthank you\n"
+    (tmp_path / "talk.vtt").write_text(vtt, encoding="utf-8")
+    (tmp_path / "talk.srt").write_text(srt, encoding="utf-8")
+    for kind in ("vtt", "srt"):  # .h5 keeps the text
+        result = signkit("t2p", str(tmp_path / f"talk.{kind}"), "-o", str(tmp_path / f"{kind}.h5"))
+        assert result.returncode == 0, result.stderr.decode()
+    from_vtt, from_srt = (next(read_sequences(tmp_path / f"{kind}.h5")) for kind in ("vtt", "srt"))
+    assert from_vtt.text == "hello | thank you" and from_vtt.fps == FPS
+    assert _cue_frames(srt) == [(25, 62), (301, 350)]
+    expected, placed = _on_cues(_clips(["hello", "thank you"], tmp_path), _cue_frames(srt))
+    assert [start for start, _ in placed] == [25, 301]
+    points = person0(from_vtt.pose)[0]
+    assert points.shape == expected.shape and np.allclose(points, expected, atol=1e-5)
+    assert np.array_equal(points, person0(from_srt.pose)[0])
+
+
 def test_malformed_subtitles_are_named_never_a_crash(data, tmp_path):
     lexicon = str(data / "asl-lexicon")
     bad_time = "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n00:00:xx,000 --> 00:00:05,000\nthank you\n"
@@ -112,7 +168,12 @@ def test_malformed_subtitles_are_named_never_a_crash(data, tmp_path):
     assert "messy.srt:6: cue 2: starts at 2.000 s, before cue 1 ends" in stderr
     assert "messy.srt:10: cue 3: empty; left out" in stderr
     assert "Traceback" not in stderr
-    assert next(read_sequences(tmp_path / "messy.pose")).frames >= 8 * FPS
+    # the three cues with text at their frames (1 s = 25 frames), the late second cue after the first one's signing
+    clips = _clips(["hello", "thank you", "caf\xe9 please"], tmp_path, "--lexicon", lexicon)
+    expected, placed = _on_cues(clips, [(25, 75), (50, 100), (175, 200)])
+    assert placed[1][0] > 50 and f"cue 2: starts {(placed[1][0] - 50) / FPS:.2f} s late" in stderr
+    points = person0(next(read_sequences(tmp_path / "messy.pose")).pose)[0]
+    assert points.shape == expected.shape and np.allclose(points, expected, atol=1e-5)
 
 
 def test_subtitles_recipe_converts_a_folder_in_parallel(data, tmp_path):

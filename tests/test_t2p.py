@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import shutil
+import struct
 import subprocess
 import sys
+from pathlib import Path
 
+import av
+import cv2
 import numpy as np
+import pytest
+from pose_format import Pose
 
 from conftest import signkit
 from signkit.lexicons.stitch import prepare_clip
 from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
+from signkit.pose.motion import REST_POSE
 
 MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
+# spoken-to-signed's ASL fingerspelling alphabet, the built-in lexicon, read here without signkit
+ALPHABET = Path(importlib.util.find_spec("spoken_to_signed").origin).parent / "assets" / "fingerspelling_lexicon"
+# The stitching's documented durations (signkit.lexicons.stitch, signkit.pose.motion): a rest hold of 0.4 s at each
+# end, a letter at most 0.32 s and a sign at most 1 s, a transition of 2 frames to 0.6 s between any two of them, all
+# smoothed by a Gaussian of sigma 1 frame (radius 3 frames).
+REST_SECONDS, LETTER_SECONDS, SIGN_SECONDS, TRANSITION_SECONDS, BLUR = 0.4, 0.32, 1.0, 0.6, 3
 
 
 def _glosses(stderr: bytes) -> list[list[str]]:
@@ -24,16 +39,58 @@ def _sequences(stdout: bytes):
     return list(read_skels(stdout.decode(), "<stdout>"))
 
 
-def test_hello_is_fingerspelled_with_the_builtin_alphabet():
-    result = signkit("t2p", "-v", input="hello\n")
+def _letter_frames(letter: str, fps: float) -> int:
+    """Frames of one fingerspelled letter at ``fps`` as documented, from its clip in the alphabet read with
+    pose-format: its active span (frames where a wrist is above its elbow, MediaPipe's POSE_LANDMARKS) capped
+    at 0.32 s."""
+    with (ALPHABET / "index.csv").open(newline="", encoding="utf-8") as file:
+        (row,) = [row for row in csv.DictReader(file) if row["signed_language"] == "ase" and row["glosses"] == letter]
+    pose = Pose.read((ALPHABET / row["path"]).read_bytes())
+    names = pose.header.components[0].points
+    height = pose.body.data[:, 0, :, 1]  # image y, down
+    active = np.zeros(len(height), bool)
+    for side in ("LEFT", "RIGHT"):
+        wrist, elbow = names.index(f"{side}_WRIST"), names.index(f"{side}_ELBOW")
+        active |= np.ma.filled(height[:, wrist] < height[:, elbow], False)
+    span = np.flatnonzero(active)
+    return round(min((span[-1] - span[0] + 1) / pose.body.fps, LETTER_SECONDS) * fps)
+
+
+def _rest_at_both_ends(points: np.ndarray, fps: float, atol: float) -> None:
+    """The documented rest hold at each end, seen through the blur: exactly ``0.4 s * fps - 3`` frames of
+    REST_POSE at the start and at the end, and no other frame at rest."""
+    held = round(REST_SECONDS * fps) - BLUR
+    at_rest = np.abs(points - REST_POSE).max(axis=(1, 2)) <= atol
+    assert at_rest[:held].all() and at_rest[-held:].all(), np.flatnonzero(~at_rest)[[0, -1]]
+    assert not at_rest[held:-held].any(), np.flatnonzero(at_rest[held:-held]) + held
+
+
+def test_rest_pose_is_the_documented_phoenix_frame(data):
+    """REST_POSE, the rest and reference signer of every stitched sequence, is what signkit.pose.motion says it is:
+    PHOENIX14T sample test.skels line 2, frame 1 (150 values then the counter), read as plain text."""
+    line = (data / "phoenix14t" / "sample" / "test.skels").read_text(encoding="utf-8").splitlines()[1].split()
+    frame = np.array(line[:151], dtype=np.float64)
+    assert frame[150] == 0.0  # the counter: the first frame
+    assert np.allclose(REST_POSE, frame[:150].reshape(50, 3), atol=1e-5)  # REST_POSE has 5 decimals
+
+
+@pytest.mark.parametrize("fps", [25, 50])
+def test_hello_is_fingerspelled_with_the_builtin_alphabet(tmp_path, fps):
+    """`t2p` with no lexicon fingerspells HELLO; ``--fps`` sets the frame rate and every documented duration in
+    frames; the sequence holds the rest pose at both ends."""
+    result = signkit("t2p", "-v", *(["--fps", str(fps)] if fps != 25 else []), "-o", str(tmp_path / "hello.pose"),
+                     input="hello\n")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert _glosses(result.stderr) == [["HELLO"]]
-    (sequence,) = _sequences(result.stdout)
+    (sequence,) = read_sequences(tmp_path / "hello.pose")
+    assert sequence.fps == fps  # 25 without --fps
     points = sequence.pose.body.data[:, 0].filled(np.nan)
     assert np.isfinite(points).all()
     assert np.abs(np.diff(points, axis=0)).max() < MAX_STEP
-    # Five letters, each at most 0.32 s, plus rests and transitions.
-    assert 5 * 3 < sequence.frames < 5 * 25
+    # the rest holds, the five letters of the alphabet's clips, and six transitions of 2 frames to 0.6 s each
+    fixed = 2 * round(REST_SECONDS * fps) + sum(_letter_frames(letter, fps) for letter in "HELLO")
+    assert fixed + 6 * 2 <= sequence.frames <= fixed + 6 * round(TRANSITION_SECONDS * fps), (fixed, sequence.frames)
+    _rest_at_both_ends(points, fps, atol=1e-6)  # float32 in the .pose file
 
 
 def test_sentence_with_lexicon_signs_and_fingerspells_only_what_is_missing(data):
@@ -63,53 +120,96 @@ def test_from_gloss():
     assert result.returncode == 0 and _glosses(result.stderr) == [["HI", "ME"]]
 
 
+def _frame_range(glosses: list[str], fps: float = 25.0) -> tuple[int, int]:
+    """The fewest and most frames the documented durations allow for a line of ``glosses``: each gloss a sign or
+    spelled (a digit by its English name, at most 5 letters), at least one entry of one frame; a transition
+    before every entry and before the closing rest."""
+    rest, letter, sign, transition = (round(seconds * fps) for seconds in (REST_SECONDS, LETTER_SECONDS, SIGN_SECONDS,
+                                                                            TRANSITION_SECONDS))  # fmt: skip
+    longest = 0
+    for gloss in glosses:
+        spelled = sum(letter + transition if c.isalpha() else 5 * (letter + transition) for c in gloss if c.isalnum())
+        longest += max(sign + transition, spelled)
+    return 2 * rest + 2 + len(glosses) * (1 + 2), 2 * rest + transition + longest
+
+
 def test_how2sign_lines_in_lines_out(data, tmp_path):
     text = data / "how2sign-text" / "test.en.txt"
-    command = f"head -n 200 {text} | {sys.executable} -m signkit t2p --lexicon {data / 'asl-lexicon'}"
+    command = f"head -n 200 {text} | {sys.executable} -m signkit t2p -v --lexicon {data / 'asl-lexicon'}"
     result = subprocess.run(["bash", "-c", command], capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode().splitlines()
     assert len(lines) == 200
     sequences = _sequences(result.stdout)
-    assert len(sequences) == 200 and all(s.frames > 0 for s in sequences)
+    assert len(sequences) == 200
+    # -v names each line by its number, as written (line 100 too: not rich's :100: emoji)
+    numbered = [line.split(": ", 1) for line in result.stderr.decode().splitlines() if line.startswith("<stdin>")]
+    assert [where for where, _ in numbered] == [f"<stdin>:{number}" for number in range(1, 201)]
+    glosses = [line.split() for _, line in numbered]
+    for sequence, line in zip(sequences, glosses):
+        fewest, most = _frame_range(line)
+        assert fewest <= sequence.frames <= most, (sequence.name, line, sequence.frames)
+        _rest_at_both_ends(sequence.pose.body.data[:, 0].filled(np.nan), 25, atol=1e-5)  # .skels: 5 decimals
 
 
 def test_outputs_pose_and_h5(tmp_path):
+    """Several lines to one .h5; a .pose holds one sequence (one .pose at 25 fps: the hello test)."""
     signkit("t2p", "-o", str(tmp_path / "two.h5"), input="hello\nyes\n")
     sequences = list(read_sequences(tmp_path / "two.h5"))
     assert [s.text for s in sequences] == ["hello", "yes"] and [s.gloss for s in sequences] == ["HELLO", "YES"]
-    signkit("t2p", "-o", str(tmp_path / "one.pose"), input="hello\n")
-    assert next(read_sequences(tmp_path / "one.pose")).fps == 25.0
     assert_two_for_pose = signkit("t2p", "-o", str(tmp_path / "x.pose"), input="a\nb\n")
     assert assert_two_for_pose.returncode == 1 and not (tmp_path / "x.pose").exists()
 
 
-def test_main_job_makes_a_playable_video(tmp_path):
-    import av
+def _boxes(content: bytes) -> list[str]:
+    """The types of an MP4 file's top-level boxes in order (ISO/IEC 14496-12: a 32-bit big-endian size, 1 for a
+    64-bit size after the type, 0 to the end of the file, then a 4-character type); they must tile the file."""
+    boxes, at = [], 0
+    while at < len(content):
+        size, kind = struct.unpack(">I4s", content[at : at + 8])
+        size = struct.unpack(">Q", content[at + 8 : at + 16])[0] if size == 1 else size or len(content) - at
+        assert size >= 8, (at, size)
+        boxes.append(kind.decode("latin-1"))
+        at += size
+    assert at == len(content)
+    return boxes
 
+
+@pytest.fixture(scope="module")
+def hello_frames() -> int:
+    """The number of frames `signkit t2p` makes of "hello", which a video of it must have."""
+    result = signkit("t2p", input="hello\n")
+    assert result.returncode == 0, result.stderr
+    return _sequences(result.stdout)[0].frames
+
+
+def test_main_job_makes_a_playable_video(tmp_path, hello_frames):
     out = tmp_path / "hello.mp4"
     command = f"echo hello | {sys.executable} -m signkit t2p | {sys.executable} -m signkit render > {out}"
     result = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    frames = signkit("t2p", input="hello\n")
-    expected = _sequences(frames.stdout)[0].frames
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
         assert (stream.codec_context.width, stream.codec_context.height) == (512, 512)
         decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
-    assert len(decoded) == expected
+    assert len(decoded) == hello_frames
     assert all((frame < 200).any() for frame in decoded)  # a signer is drawn in every frame
-    content = out.read_bytes()  # redirected to a file: faststart, the index before the media
-    assert -1 < content.find(b"moov") < content.find(b"mdat") and b"moof" not in content
+    # redirected to a file: faststart, the index (moov) before the media (mdat), no fragments
+    assert [box for box in _boxes(out.read_bytes()) if box != "free"] == ["ftyp", "moov", "mdat"]
 
 
-def test_render_to_a_pipe_is_fragmented(tmp_path):
+def test_render_to_a_pipe_is_fragmented(tmp_path, hello_frames):
     out = tmp_path / "piped.mp4"
     command = f"echo hello | {sys.executable} -m signkit t2p | {sys.executable} -m signkit render | cat > {out}"
     assert subprocess.run(["bash", "-c", command], timeout=300).returncode == 0
-    content = out.read_bytes()
-    assert content.find(b"moov") < content.find(b"moof") < content.find(b"mdat")
+    # fragmented: the header (moov) first, then fragments, each an index (moof) then its media (mdat), then
+    # optionally the fragments' random-access index (mfra)
+    boxes = _boxes(out.read_bytes())
+    fragments = boxes[2:-1] if boxes[-1] == "mfra" else boxes[2:]
+    assert boxes[:2] == ["ftyp", "moov"] and fragments and fragments == ["moof", "mdat"] * (len(fragments) // 2)
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == hello_frames
 
 
 def test_render_background_and_png_frames(data, tmp_path):
@@ -117,8 +217,6 @@ def test_render_background_and_png_frames(data, tmp_path):
     result = signkit("render", str(skels), "-o", str(tmp_path / "frames"), "--to", "png", "--size", "320x240",
                      "--background", "#102030")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    import cv2
-
     files = sorted((tmp_path / "frames").glob("frame_*.png"))
     total = sum(s.frames for s in read_sequences(skels))
     assert len(files) == total and files[0].name == "frame_000001.png"

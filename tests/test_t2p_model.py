@@ -7,11 +7,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from signkit.transformer import model as t2p  # noqa: E402
-from signkit.transformer.data import Example, Vocabulary, collate, tokenize  # noqa: E402
+from signkit.transformer import model as t2p
+from signkit.transformer.data import Example, Vocabulary, collate, tokenize
 
 VALUES = 6
 

@@ -1,31 +1,38 @@
 """`signkit train-t2p` and `t2p --model` on real data: PHOENIX14T text and gloss to pose, the DGS
-sentences in PT-50, resume after a kill with the same optimiser state, `accelerate launch` with
-two CPU processes, and the pipe into `render`."""
+sentences in PT-50, the best dev model kept, resume after a kill with the same optimiser state,
+`accelerate launch` with two CPU processes, and the pipe into `render`."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
+import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import accelerate  # noqa: F401  the training loop's; a missing one fails here, not as a skip
+import numpy as np
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from conftest import DATA, accelerate_launch, signkit
+from signkit.evaluate.scores import dtw
+from signkit.pipelines.t2p import t2p
+from signkit.pose.formats import read_skels
+from signkit.pose.io import read_sequences
+from signkit.video import read_frames
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("accelerate")
-
-TINY = ["--d-model", "64", "--heads", "4", "--layers", "2", "--feed-forward", "128", "--checkpoint-every", "0"]
+TINY = ["--d-model", "64", "--heads", "4", "--layers", "2", "--feed-forward", "128"]
+STEPS, EVERY = 300, 100  # the shared models: 300 steps, dev DTW and a checkpoint every 100
 
 
-def _log(folder: Path, name: str) -> dict[int, float]:
+def _log(folder: Path, name: str, column: str = "value") -> dict[int, float]:
+    """One quantity of ``log.csv`` by step (``column``: its value, or the epoch it was logged in)."""
     with (folder / "log.csv").open(newline="", encoding="utf-8") as file:
-        return {int(row["step"]): float(row["value"]) for row in csv.DictReader(file) if row["name"] == name}
+        return {int(row["step"]): float(row[column]) for row in csv.DictReader(file) if row["name"] == name}
 
 
 def _dtw(produced: bytes, reference: Path) -> float:
@@ -34,52 +41,135 @@ def _dtw(produced: bytes, reference: Path) -> float:
     return float(scored.stdout)
 
 
+def _skels_frames(path: Path) -> list[np.ndarray]:
+    """The sequences of a .skels file read here as plain text: (frames, 150) each, the counter column dropped."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [np.array(line.split(), dtype=np.float64).reshape(-1, 151)[:, :150] for line in lines]
+
+
+def _still_dtw(train: Path, reference: Path) -> float:
+    """The DTW (Progressive Transformers' definition, as `score dtw` computes it) of the training frames' mean pose
+    held still, against each reference sequence, computed here with numpy: with one hypothesis frame the warping
+    path is forced through every reference frame, so the DTW is the mean L1 distance of the reference frames (less
+    the last, the counter's cut) to that pose. A model that has learned only the average pose scores this."""
+    mean = np.concatenate(_skels_frames(train)).mean(axis=0)
+    return float(np.mean([np.abs(r[: max(1, len(r) - 1)] - mean).sum(axis=1).mean() for r in _skels_frames(reference)]))
+
+
 def _train(output: Path, train: Path, dev: Path, *extra: str) -> Path:
-    result = signkit("train-t2p", str(train), "--dev", str(dev), "-o", str(output), *TINY, "--max-steps", "300",
-                     "--batch-size", "8", "--validate-every", "100", *extra)  # fmt: skip
+    """A tiny model trained STEPS steps with dev DTW and a checkpoint every EVERY steps (all three kept)."""
+    result = signkit("train-t2p", str(train), "--dev", str(dev), "-o", str(output), *TINY, "--max-steps", str(STEPS),
+                     "--batch-size", "8", "--validate-every", str(EVERY), "--checkpoint-every", str(EVERY), *extra)  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     return output
 
 
-def _check_learning(model: Path, train: Path, sources: Path, *extra: str) -> float:
-    """Training loss falls steadily, dev DTW ends below the untrained model's; returns the DTW of
-    the training sentences' produced poses to the real ones."""
+def _checkpoint_dtw(model: Path, train: Path, sources: Path) -> dict[int, float]:
+    """The DTW to the real poses of the training sentences as each checkpoint's weights sign them (in a model
+    folder of the trained model's files; the model folder itself holds only the best dev model), by step."""
+    scores = {}
+    for step in range(EVERY, STEPS + 1, EVERY):
+        folder = model.parent / f"{model.name}-{step}"
+        shutil.copytree(model, folder, ignore=shutil.ignore_patterns("checkpoints", "model.safetensors"))
+        shutil.copy(model / "checkpoints" / f"checkpoint-{step}" / "model.safetensors", folder)
+        scores[step] = dtw(t2p(sources.read_text(encoding="utf-8").splitlines(), model=folder),
+                           list(read_sequences(train))).score  # fmt: skip
+    return scores
+
+
+def _check_learning(model: Path, train: Path, dev: Path, sources: Path) -> float:
+    """Training loss falls steadily; on dev the model comes from far off (untrained, step 0) to near the mean pose
+    held still; on its training sentences it does better than their mean pose held still. Returns the DTW of the
+    training sentences' poses to the real ones, at the best of the checkpoints."""
     losses = _log(model, "train_loss")
     steps = sorted(losses)
-    assert steps[-1] == 300
+    assert steps[-1] == STEPS
     means = [sum(losses[s] for s in part) / len(part) for part in (steps[:10], steps[10:20], steps[20:])]
     assert means[0] > means[1] > means[2], losses
-    dtw = _log(model, "dev_dtw")
-    assert sorted(dtw) == [0, 100, 200, 300]
-    assert min(dtw[100], dtw[200], dtw[300]) < dtw[0], dtw
-    produced = signkit("t2p", "--model", str(model), str(sources), *extra)
-    assert produced.returncode == 0, produced.stderr.decode()
-    return _dtw(produced.stdout, train)
+    dev_dtw = _log(model, "dev_dtw")
+    assert sorted(dev_dtw) == list(range(0, STEPS + 1, EVERY))
+    # Baseline: the mean pose held still, measured here. The untrained model is several times farther from the dev
+    # poses; a trained one comes within half again of it (a few sentences teach no unseen sentence's motion).
+    still = _still_dtw(train, dev)
+    assert dev_dtw[0] > 3 * still and min(dev_dtw[step] for step in dev_dtw if step) < 1.5 * still, (still, dev_dtw)
+    # its training sentences it signs, not only their average: 10% under the still pose at least (the best
+    # checkpoint: greedy decoding of a model this small wanders at some steps)
+    trained = _checkpoint_dtw(model, train, sources)
+    assert min(trained.values()) < 0.9 * _still_dtw(train, train), (trained, _still_dtw(train, train))
+    return min(trained.values())
 
 
 @pytest.fixture(scope="module")
-def phoenix(tmp_path_factory):
+def phoenix():
+    """The PHOENIX14T sample (5 train, 5 dev sentences); the module is skipped without the data."""
     if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA}")
+        pytest.skip(f"real data not found at {DATA} (../shared/data beside the project)")
     return DATA / "phoenix14t" / "sample"
 
 
-def test_text_to_pose_on_phoenix(phoenix, tmp_path):
-    model = _train(tmp_path / "t2p", phoenix / "train.skels", phoenix / "dev.skels")
-    trained = _check_learning(model, phoenix / "train.skels", phoenix / "train.text")
-    untrained = _train(tmp_path / "untrained", phoenix / "train.skels", phoenix / "dev.skels", "--max-steps", "1",
-                       "--learning-rate", "0")  # fmt: skip
-    produced = signkit("t2p", "--model", str(untrained), str(phoenix / "train.text"))
-    assert trained < _dtw(produced.stdout, phoenix / "train.skels") / 2  # follows the real poses
-    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def text_model(phoenix, tmp_path_factory) -> Path:
+    """A tiny text-to-pose model trained 300 steps on the PHOENIX14T sample's sentences, dev DTW and a checkpoint
+    every 100 steps: read by the learning, best-model, --max-frames, --batch-size and render tests."""
+    return _train(tmp_path_factory.mktemp("t2p") / "t2p", phoenix / "train.skels", phoenix / "dev.skels")
+
+
+@pytest.fixture(scope="module")
+def gloss_model(phoenix, tmp_path_factory) -> Path:
+    """The same from the sample's glosses (--src gloss): read by the learning and best-model tests."""
+    return _train(tmp_path_factory.mktemp("g2p") / "g2p", phoenix / "train.skels", phoenix / "dev.skels", "--src", "gloss")
+
+
+def test_text_to_pose_on_phoenix(phoenix, text_model, tmp_path):
+    trained = _check_learning(text_model, phoenix / "train.skels", phoenix / "dev.skels", phoenix / "train.text")
+    untrained = signkit("train-t2p", str(phoenix / "train.skels"), "-o", str(tmp_path / "untrained"), *TINY,
+                        "--max-steps", "1", "--learning-rate", "0", "--checkpoint-every", "0")  # fmt: skip
+    assert untrained.returncode == 0, untrained.stderr.decode()
+    produced = signkit("t2p", "--model", str(tmp_path / "untrained"), str(phoenix / "train.text"))
+    assert trained < _dtw(produced.stdout, phoenix / "train.skels") / 2  # half the untrained model's, measured here
+    config = json.loads((text_model / "config.json").read_text(encoding="utf-8"))
     assert config["model"] == "t2p" and config["source"] == "text" and config["config"]["future_prediction"] == 10
-    assert config["options"]["train"]["max_steps"] == 300 and config["signkit"]
+    assert config["options"]["train"]["max_steps"] == STEPS and config["signkit"]
 
 
-def test_gloss_to_pose_on_phoenix(phoenix, tmp_path):
-    model = _train(tmp_path / "g2p", phoenix / "train.skels", phoenix / "dev.skels", "--src", "gloss")
-    assert _check_learning(model, phoenix / "train.skels", phoenix / "train.gloss") < 15
-    wrong = signkit("t2p", "--model", str(model), "--from", "text", input=b"am tag\n")
+@pytest.mark.parametrize("name, sources", [("text_model", "text"), ("gloss_model", "gloss")])
+def test_the_best_dev_model_is_the_one_kept(phoenix, request, name, sources):
+    """train-t2p keeps the model of the validation with the lowest dev DTW: its weights are that step's checkpoint's
+    and no other's, and `t2p --model` with it scores that DTW again. The gloss model's dev DTW is lowest before its
+    last step, so there the kept model is not the last one."""
+    model = request.getfixturevalue(name)
+    dev_dtw = _log(model, "dev_dtw")
+    best = min((step for step in dev_dtw if step), key=dev_dtw.get)
+    assert dev_dtw[best] < dev_dtw[0]
+    if sources == "gloss":
+        assert best < STEPS, f"the gloss model's dev DTW is now lowest at its last step: {dev_dtw}"
+    kept = load_file(model / "model.safetensors")
+    for step in range(EVERY, STEPS + 1, EVERY):
+        saved = load_file(model / "checkpoints" / f"checkpoint-{step}" / "model.safetensors")
+        assert saved.keys() == kept.keys()
+        assert all(torch.equal(saved[key], kept[key]) for key in kept) == (step == best), (step, best, dev_dtw)
+    produced = signkit("t2p", "--model", str(model), str(phoenix / f"dev.{sources}"))
+    assert produced.returncode == 0, produced.stderr.decode()
+    assert _dtw(produced.stdout, phoenix / "dev.skels") == pytest.approx(dev_dtw[best], rel=1e-4)  # log.csv: 6 digits
+
+
+def test_max_frames_and_batch_size(phoenix, text_model):
+    """`t2p --model --max-frames N` cuts each sequence to its first N frames (greedy decoding is causal), and
+    `--batch-size` changes how many lines are decoded together, not what is made."""
+    runs = {}
+    for name, options in (("default", []), ("one at a time", ["--batch-size", "1"]), ("cut", ["--max-frames", "7"])):
+        result = signkit("t2p", "--model", str(text_model), str(phoenix / "train.text"), *options)
+        assert result.returncode == 0, result.stderr.decode()
+        runs[name] = [s.pose.body.data[:, 0].filled(np.nan) for s in read_skels(result.stdout.decode(), name)]
+    assert len(runs["default"]) == 5 and min(len(points) for points in runs["default"]) > 7  # the cut bites
+    for whole, alone, cut in zip(runs["default"], runs["one at a time"], runs["cut"]):
+        assert alone.shape == whole.shape and np.allclose(alone, whole, atol=2e-5)  # .skels: 5 decimals
+        assert len(cut) == 7 and np.allclose(cut, whole[:7], atol=2e-5)
+
+
+def test_gloss_to_pose_on_phoenix(phoenix, gloss_model):
+    _check_learning(gloss_model, phoenix / "train.skels", phoenix / "dev.skels", phoenix / "train.gloss")
+    wrong = signkit("t2p", "--model", str(gloss_model), "--from", "text", input=b"am tag\n")
     assert wrong.returncode == 1 and "reads gloss, not text" in wrong.stderr.decode()
 
 
@@ -97,25 +187,32 @@ def test_dgs_sentences_in_pt50(data, tmp_path):
                           str(tmp_path / f"{split}.skels"))  # fmt: skip
         assert cleaned.returncode == 0, cleaned.stderr.decode()
     model = _train(tmp_path / "t2p-dgs", tmp_path / "train.skels", tmp_path / "test.skels", "--batch-size", "16")
-    _check_learning(model, tmp_path / "train.skels", tmp_path / "train.text")
+    _check_learning(model, tmp_path / "train.skels", tmp_path / "test.skels", tmp_path / "train.text")
 
 
-def test_t2p_model_pipes_into_render(phoenix, tmp_path):
-    model = _train(tmp_path / "t2p", phoenix / "train.skels", phoenix / "dev.skels", "--max-steps", "20",
-                   "--validate-every", "0")  # fmt: skip
-    produced = signkit("t2p", "--model", str(model), "-o", str(tmp_path / "x.h5"), input=b"am tag im nordwesten\n\n")
+def test_t2p_model_pipes_into_render(phoenix, text_model, tmp_path):
+    produced = signkit("t2p", "--model", str(text_model), "-o", str(tmp_path / "x.h5"), input=b"am tag im nordwesten\n\n")
     assert produced.returncode == 0 and not produced.stderr, produced.stderr.decode()  # all training words
     info = signkit("info", "--json", str(tmp_path / "x.h5"))
     assert json.loads(info.stdout)["sequences"] == 2
-    command = f"echo 'am tag xyzzy' | {sys.executable} -m signkit t2p --model {model} | {sys.executable} -m signkit render > {tmp_path / 'x.mp4'}"
+    assert [s.frames for s in read_sequences(tmp_path / "x.h5")][1] == 1  # an empty line: the start frame alone
+    command = (f"echo 'am tag xyzzy' | {sys.executable} -m signkit t2p --model {text_model} | {sys.executable} -m "
+               f"signkit render > {tmp_path / 'x.mp4'}")  # fmt: skip
     result = subprocess.run(command, shell=True, capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr.decode()
     assert "xyzzy" in result.stderr.decode()  # the unknown word is named
-    assert (tmp_path / "x.mp4").stat().st_size > 1000
+    # the video: one 512 x 512 frame per pose frame of that line, a signer drawn in each
+    (line,) = read_skels(signkit("t2p", "--model", str(text_model), input=b"am tag xyzzy\n").stdout.decode(), "-")
+    frames, fps = read_frames(tmp_path / "x.mp4")
+    frames = list(frames)
+    assert fps == 25.0 and len(frames) == line.frames and frames[0].shape == (512, 512, 3)
+    assert all((frame < 200).any() for frame in frames)
     bad = signkit("t2p", "--model", str(phoenix), input=b"am tag\n")
     assert bad.returncode == 1 and "Error:" in bad.stderr.decode() and "not a readable text-to-pose model" in bad.stderr.decode()
-    lexicon = signkit("t2p", "--model", str(model), "--lexicon", str(phoenix), input=b"am tag\n")
+    lexicon = signkit("t2p", "--model", str(text_model), "--lexicon", str(phoenix), input=b"am tag\n")
     assert lexicon.returncode == 2
+    fps_50 = signkit("t2p", "--model", str(text_model), "--fps", "50", input=b"am tag\n")
+    assert fps_50.returncode == 1 and "makes 25 fps, not 50 (--fps)" in fps_50.stderr.decode()
 
 
 def test_train_t2p_errors_name_the_sequence(phoenix, tmp_path):
@@ -126,41 +223,67 @@ def test_train_t2p_errors_name_the_sequence(phoenix, tmp_path):
     assert not (tmp_path / "m" / "model.safetensors").exists()
 
 
+KILLED_AT = 10
+# `python -c KILL_AFTER_CHECKPOINT ARGS` runs signkit's command line and kills its own process (SIGKILL: nothing
+# cleaned up, nothing saved after) the moment the checkpoint of step KILLED_AT is complete: a kill at a step, not
+# at a time, so the test never depends on how fast the machine is.
+KILL_AFTER_CHECKPOINT = f"""
+import os, signal, sys
+import signkit.train
+from signkit.cli import main
+
+checkpoint = signkit.train._checkpoint
+
+def checkpoint_then_die(accelerator, output, step, best, limit):
+    checkpoint(accelerator, output, step, best, limit)
+    if step == {KILLED_AT}:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+signkit.train._checkpoint = checkpoint_then_die
+main(sys.argv[1:])
+"""
+
+
 def test_resume_after_a_kill_continues_with_the_same_optimiser_state(phoenix, tmp_path):
-    common = [str(phoenix / "train.skels"), *TINY[:-2], "--batch-size", "2", "--checkpoint-every", "5",
-              "--gaussian-noise", "0"]  # fmt: skip
-    whole = tmp_path / "whole"
-    result = signkit("train-t2p", *common, "-o", str(whole), "--max-steps", "20")
+    common = ["train-t2p", str(phoenix / "train.skels"), *TINY, "--batch-size", "2", "--checkpoint-every", "5",
+              "--gaussian-noise", "0", "--max-steps", "20"]  # fmt: skip
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    result = signkit(*common, "-o", str(whole))
     assert result.returncode == 0, result.stderr.decode()
 
-    killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, "-m", "signkit", "train-t2p", *common, "-o", str(killed),
-                                "--max-steps", "100000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.time() + 240
-    while not (killed / "checkpoints" / "checkpoint-10" / "signkit_state.json").exists() and time.time() < deadline:
-        time.sleep(0.01)  # kill soon after checkpoint 10: a tiny model reaches step 20 within a second
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    last = max(int(p.name.split("-")[1]) for p in (killed / "checkpoints").glob("checkpoint-*")
-               if (p / "signkit_state.json").exists())  # fmt: skip
-    if last >= 20:
-        pytest.skip("the run reached step 20 before it was killed")
-    resumed = signkit("train-t2p", *common, "-o", str(killed), "--max-steps", "20", "--resume-from-checkpoint", "latest")
+    died = subprocess.run([sys.executable, "-c", KILL_AFTER_CHECKPOINT, *common, "-o", str(killed)], capture_output=True,
+                          timeout=600)  # fmt: skip
+    assert died.returncode == -signal.SIGKILL, died.stderr.decode()
+    assert sorted(p.name for p in (killed / "checkpoints").iterdir()) == ["checkpoint-10", "checkpoint-5"]
+    assert not (killed / "model.safetensors").exists()  # killed before the end: no model
+    resumed = signkit(*common, "-o", str(killed), "--resume-from-checkpoint", "latest")
     assert resumed.returncode == 0, resumed.stderr.decode()
-    assert f"at step {last}" in resumed.stderr.decode()
-    # the optimiser state at step 20 is the uninterrupted run's: step counts and moments
+    assert f"at step {KILLED_AT}" in resumed.stderr.decode()
+    # steps 11 to 20 are the uninterrupted run's, bit for bit (one CPU process, seeded): the log (losses, their
+    # parts, learning rates), the optimiser's step counts and moments at step 20, and the final weights
+    assert (killed / "log.csv").read_text(encoding="utf-8") == (whole / "log.csv").read_text(encoding="utf-8")
     states = [torch.load(run / "checkpoints" / "checkpoint-20" / "optimizer.bin", weights_only=True)["state"]
               for run in (whole, killed)]  # fmt: skip
     assert states[0].keys() == states[1].keys()
     for key in states[0]:
         assert float(states[0][key]["step"]) == float(states[1][key]["step"]) == 20
         for moment in ("exp_avg", "exp_avg_sq"):
-            assert torch.allclose(states[0][key][moment], states[1][key][moment], rtol=1e-3, atol=1e-7)
+            assert torch.equal(states[0][key][moment], states[1][key][moment])
+    weights = [load_file(run / "model.safetensors") for run in (whole, killed)]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
 
 
 def test_accelerate_launch_with_two_cpu_processes(phoenix, tmp_path):
-    result = accelerate_launch(tmp_path, "train-t2p", str(phoenix / "train.skels"), "--dev", str(phoenix / "dev.skels"), "-o",
-                               str(tmp_path / "t2p"), *TINY, "--max-steps", "10", "--batch-size", "2", "--validate-every", "5")
+    result = accelerate_launch(tmp_path, "train-t2p", str(phoenix / "train.skels"), "--dev", str(phoenix / "dev.skels"),
+                               "-o", str(tmp_path / "t2p"), *TINY, "--max-steps", "10", "--batch-size", "2",
+                               "--validate-every", "5", "--checkpoint-every", "10")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     assert (tmp_path / "t2p" / "model.safetensors").is_file()
     assert sorted(_log(tmp_path / "t2p", "dev_dtw")) == [0, 5, 10]
+    # two processes ran: Accelerate saved each one's random state, and they shared the batches: 5 sentences in
+    # batches of 2 are 3 batches an epoch, 2 steps with two processes (3 with one), so step 10 is in epoch
+    # (10 - 1) // 2 = 4 (one process: 3)
+    checkpoint = tmp_path / "t2p" / "checkpoints" / "checkpoint-10"
+    assert sorted(p.name for p in checkpoint.glob("random_states_*")) == ["random_states_0.pkl", "random_states_1.pkl"]
+    assert _log(tmp_path / "t2p", "train_loss", "epoch")[10] == (10 - 1) // 2
