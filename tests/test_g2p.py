@@ -17,7 +17,7 @@ from dtw import dtw, symmetric1
 from pose_format import Pose
 from safetensors.torch import load_file
 
-from conftest import DATA, assert_error, signkit
+from conftest import assert_error, shared_data, signkit
 from signkit.lexicons.corpus import read_sentences
 from signkit.lexicons.lexicon import Lexicon, gloss_lemma
 from signkit.moe.database import EXPERTS, Database, Encoder
@@ -25,15 +25,12 @@ from signkit.moe.network import MoEConfig, SLPMoE, as_tensor, assemble, refine, 
 from signkit.moe.produce import produce
 from signkit.moe.training import examples, timeline
 
-DGS = DATA / "dgs-sentences"
 
 
 @pytest.fixture(scope="module")
 def dgs():
-    """``../shared/data/dgs-sentences``; the module is skipped when it is absent."""
-    if not DGS.is_dir():
-        pytest.skip(f"real data not found at {DGS}")
-    return DGS
+    """``../shared/data/dgs-sentences``; the module is skipped when ``../shared/data`` is absent."""
+    return shared_data() / "dgs-sentences"
 
 
 @pytest.fixture(scope="module")
@@ -282,8 +279,8 @@ def test_the_model_signs_gloss_lines_the_same_every_time(trained, dgs):
     assert info["sequences"] == 3 and info["layouts"] == ["pt50"] and info["fps"] == [25.0]
 
 
-def test_hierarchical_pipeline_end_to_end(trained, tmp_path):
-    lines = (DATA / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:33]
+def test_hierarchical_pipeline_end_to_end(trained, data, tmp_path):
+    lines = (data / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:33]
     (tmp_path / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     t2g = signkit("train-t2g", str(tmp_path / "weather.csv"), "-o", str(tmp_path / "t2g"), "--d-model", "32",
                   "--feed-forward", "64", "--layers", "1", "--max-steps", "10", "--batch-size", "16",

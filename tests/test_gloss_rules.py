@@ -15,18 +15,15 @@ import simplemma
 from simplemma.strategies.dictionaries import dictionary_factory
 
 import signkit.text.gloss as rules
+from conftest import shared_data
 from signkit.text.gloss import lemma, normalise, text_to_glosses
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-LEXICON_INDEX = DATA / "asl-lexicon" / "index.csv"
-HOW2SIGN_TEST = DATA / "how2sign-text" / "test.en.txt"
 
 
 @pytest.fixture(scope="module")
 def asl_vocabulary() -> dict[str, str]:
-    if not LEXICON_INDEX.is_file():
-        pytest.skip(f"shared data absent: {LEXICON_INDEX} (the real 100-sign ASL lexicon)")
-    with LEXICON_INDEX.open(newline="", encoding="utf-8") as f:
+    """The real 100-sign ASL lexicon's words -> glosses (``../shared/data/asl-lexicon/index.csv``)."""
+    with (shared_data() / "asl-lexicon" / "index.csv").open(newline="", encoding="utf-8") as f:
         return {row["words"]: row["glosses"] for row in csv.DictReader(f)}
 
 
@@ -278,10 +275,8 @@ def test_all_how2sign_test_lines(asl_vocabulary, simplemma_counted):
     about 0.5 s cold and 0.2 s warm (benchmarks/gloss_rules.py prints the figures) holds: each
     distinct word reaches simplemma once at most (``lemma``'s memo, then the answers kept) and
     simplemma's English dictionary is loaded once."""
-    if not HOW2SIGN_TEST.is_file():
-        pytest.skip(f"shared data absent: {HOW2SIGN_TEST}")
     asked, loaded = simplemma_counted
-    lines = HOW2SIGN_TEST.read_text(encoding="utf-8").splitlines()
+    lines = (shared_data() / "how2sign-text" / "test.en.txt").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2328
     glossed = [text_to_glosses(line, asl_vocabulary) for line in lines]
     for line, glosses in zip(lines, glossed):

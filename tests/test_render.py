@@ -7,7 +7,6 @@ the renderer trained there.
 from __future__ import annotations
 
 import av
-import cv2
 import numpy as np
 import pytest
 from pose_format import Pose

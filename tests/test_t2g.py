@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_model
 
-from conftest import DATA, assert_error, signkit
+from conftest import assert_error, shared_data, signkit
 from signkit.gloss import slul
 
 TINY = ["--d-model", "64", "--heads", "4", "--layers", "2", "--feed-forward", "128", "--dropout", "0",
@@ -27,10 +27,8 @@ def weather(tmp_path_factory):
     """The first 48 PHOENIX14T training sentences with their glosses (``weather.csv``, and one a
     line in ``text.txt`` and ``gloss.txt``), and a model fitted to them (``model``): 150 steps,
     validated on the same sentences every 50, with a checkpoint (weights included) at each."""
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA}")
     folder = tmp_path_factory.mktemp("t2g")
-    lines = (DATA / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:49]
+    lines = (shared_data() / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:49]
     (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = signkit("train-t2g", str(folder / "weather.csv"), "--dev", str(folder / "weather.csv"), "-o",
                      str(folder / "model"), *TRAINING, "--max-steps", "150", "--validate-every", "50",

@@ -18,7 +18,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import DATA, accelerate_launch, signkit
+from conftest import accelerate_launch, shared_data, signkit
 from signkit.evaluate.scores import dtw
 from signkit.pipelines.t2p import t2p
 from signkit.pose.formats import read_skels
@@ -102,9 +102,7 @@ def _check_learning(model: Path, train: Path, dev: Path, sources: Path) -> float
 @pytest.fixture(scope="module")
 def phoenix():
     """The PHOENIX14T sample (5 train, 5 dev sentences); the module is skipped without the data."""
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA} (../shared/data beside the project)")
-    return DATA / "phoenix14t" / "sample"
+    return shared_data() / "phoenix14t" / "sample"
 
 
 @pytest.fixture(scope="module")
