@@ -7,9 +7,9 @@ none on a CPU), a checkpoint every ``checkpoint_every`` steps in ``OUT/checkpoin
 newest ``checkpoints_total_limit``, ``resume_from_checkpoint`` (a folder, or ``latest``),
 validation every ``validate_every`` steps keeping the best model in ``OUT`` itself, a CSV log
 ``OUT/log.csv`` in long form (``step,epoch,name,value``: ``train_loss``, its parts ``train_*``, ``lr``, ``dev_*``) and a
-rich progress bar. Runs as one process, or under ``accelerate launch`` (several GPUs, or
-``--cpu --num_processes 2``): batches are split across processes, and only the main process
-validates, logs and saves.
+rich progress bar. Runs as one process, or under ``accelerate launch --multi_gpu --num_processes
+N`` (N GPUs; on a machine without one, N CPU processes over gloo, see :func:`without_device`):
+batches are split across processes, and only the main process validates, logs and saves.
 """
 
 from __future__ import annotations
@@ -91,6 +91,17 @@ class TrainConfig:
     mixed_precision: str = "auto"
     log_every: int = 10
     group_by_length: bool = True
+
+
+def without_device() -> bool:
+    """True on a machine with no GPU (or other accelerator torch knows): Accelerate is then given
+    ``cpu=True``, which under ``accelerate launch --multi_gpu --num_processes N`` (or ``torchrun``)
+    makes the N processes one CPU group over gloo; without it each would train alone, all writing
+    the same folder."""
+    import torch
+
+    accelerator = getattr(torch, "accelerator", None)  # torch >= 2.6: CUDA, MPS, XPU, ...
+    return not (accelerator.is_available() if accelerator else torch.cuda.is_available())
 
 
 def _mixed_precision(setting: str) -> str:
@@ -210,7 +221,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     from accelerate.utils import DataLoaderConfiguration, set_seed
 
     output = Path(config.output_dir)
-    accelerator = Accelerator(mixed_precision=_mixed_precision(config.mixed_precision),
+    accelerator = Accelerator(cpu=without_device(), mixed_precision=_mixed_precision(config.mixed_precision),
                               gradient_accumulation_steps=config.gradient_accumulation_steps,
                               dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))  # fmt: skip
     set_seed(config.seed)

@@ -55,11 +55,12 @@ def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None
 
 
 def accelerate_launch(config_folder: Path, *args: str):
-    """Run ``accelerate launch --cpu --num_processes 2 -m signkit ARGS`` without any user
-    configuration (``config_folder`` holds none); returns CompletedProcess."""
+    """Run ``accelerate launch --multi_gpu --num_processes 2 -m signkit ARGS`` without any user
+    configuration (``config_folder`` holds none): on this machine without a GPU, two CPU processes
+    over gloo (:func:`signkit.train.without_device`); returns CompletedProcess."""
     environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
     environment["ACCELERATE_CONFIG_FILE"] = str(config_folder / "none.yaml")
-    return subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
+    return subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
                            "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "signkit",
                            *args], capture_output=True, timeout=600, env=environment)  # fmt: skip
 

@@ -141,12 +141,13 @@ def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | N
 
     from signkit.renderer.controlnet import PRESETS, build_base
     from signkit.renderer.pairs import METADATA, build_pairs
+    from signkit.train import without_device
 
     if base not in PRESETS and not Path(base).is_dir():  # named before any pair is built
         raise SignkitError(f"{base}: no Stable Diffusion folder there (diffusers' layout), nor a preset "
                            f"({', '.join(PRESETS)})")  # fmt: skip
     out = Path(config.output_dir)
-    state = PartialState()  # under accelerate launch: the main process builds, the others then read
+    state = PartialState(cpu=without_device())  # under accelerate launch: the main process builds, the others then read
     if is_pair_folder(inputs, keypoints, hold_out):
         pairs = inputs[0]
     else:
