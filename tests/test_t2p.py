@@ -20,7 +20,7 @@ from conftest import signkit
 from signkit.lexicons.stitch import prepare_clip
 from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
-from signkit.pose.motion import REST_POSE
+from signkit.pose.motion import REST_POSE, transition
 
 MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
 # spoken-to-signed's ASL fingerspelling alphabet, the built-in lexicon, read here without signkit
@@ -91,6 +91,23 @@ def test_hello_is_fingerspelled_with_the_builtin_alphabet(tmp_path, fps):
     fixed = 2 * round(REST_SECONDS * fps) + sum(_letter_frames(letter, fps) for letter in "HELLO")
     assert fixed + 6 * 2 <= sequence.frames <= fixed + 6 * round(TRANSITION_SECONDS * fps), (fixed, sequence.frames)
     _rest_at_both_ends(points, fps, atol=1e-6)  # float32 in the .pose file
+
+
+@pytest.mark.parametrize("fps", [25, 50])
+def test_the_documented_durations_in_frames(fps):
+    """Each documented duration exactly, in frames at ``fps`` (the HELLO bounds above leave room for a
+    few frames either way): a clip lasts what it lasts, a letter at most 0.32 s, a sign at most 1 s; a
+    transition lasts ``0.08 s + wrist travel / 1.2 units per s``, 2 frames at least, 0.6 s at most."""
+    held = lambda seconds: np.repeat(REST_POSE[None], round(seconds * 25), axis=0)  # noqa: E731  a clip at 25 fps
+    lengths = {(seconds, letter): len(prepare_clip(held(seconds), 25.0, float(fps), letter=letter))
+               for seconds in (0.2, 2.0) for letter in (False, True)}  # fmt: skip
+    assert lengths == {(0.2, False): round(0.2 * fps), (0.2, True): round(0.2 * fps), (2.0, False): round(1.0 * fps),
+                       (2.0, True): round(0.32 * fps)}  # fmt: skip
+    wrists = [4, 7]  # PT-50's right and left wrist
+    moved = lambda travel: REST_POSE + np.isin(np.arange(50), wrists)[:, None] * [travel, 0, 0]  # noqa: E731
+    counts = {travel: len(transition(REST_POSE, moved(travel), float(fps))) for travel in (0.0, 0.24, 3.0)}
+    # 0.08 s + 0 s (2 frames at 25 fps); 0.08 s + 0.2 s; 0.08 s + 2.5 s, past the 0.6 s cap
+    assert counts == {0.0: max(2, round(0.08 * fps)), 0.24: round(0.28 * fps), 3.0: round(0.6 * fps)}
 
 
 def test_sentence_with_lexicon_signs_and_fingerspells_only_what_is_missing(data):
