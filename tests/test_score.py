@@ -35,7 +35,8 @@ def _translations(data, split="dev"):
 
 def _hypotheses(references):
     """A deterministic imperfect system: every third sentence loses its last word, every fifth
-    is upper-cased, every seventh swaps its first two words."""
+    is upper-cased, every seventh swaps its first two words, every fourth ends in a full stop (the
+    references have none: 13a tokenisation splits it off, --slt's none keeps it on the word)."""
     out = []
     for i, sentence in enumerate(references):
         words = sentence.split()
@@ -43,7 +44,7 @@ def _hypotheses(references):
             words = words[:-1]
         if i % 7 == 0 and len(words) > 1:
             words[0], words[1] = words[1], words[0]
-        sentence = " ".join(words)
+        sentence = " ".join(words) + ("." if i % 4 == 0 else "")
         out.append(sentence.upper() if i % 5 == 0 else sentence)
     return out
 
@@ -96,6 +97,9 @@ def test_bleu_is_sacrebleus(texts):
     assert standard["score"] == pytest.approx(sacrebleu.corpus_bleu(hypotheses, [references]).score)
     assert 30 < standard["score"] < 100 and slt["score"] > standard["score"]  # --slt ignores case
     assert "tok:13a" in standard["signature"] and "tok:none" in slt["signature"] and "case:lc" in slt["signature"]
+    # the full stops make the tokenisation count: --slt's figure is not what 13a would give
+    lowercase_13a = BLEU(tokenize="13a", lowercase=True, smooth_method="none", effective_order=True)
+    assert abs(slt["score"] - lowercase_13a.corpus_score(hypotheses, [references]).score) > 1
     result = signkit("score", "bleu", str(ref), "-i", str(hyp), "-b")
     assert float(result.stdout) == pytest.approx(standard["score"], abs=1e-4)
 
