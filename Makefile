@@ -12,7 +12,7 @@ install:
 	$(PYTHON) -m pip install -e ".[test]"
 
 test:
-	$(PYTHON) -m pytest -q -rs
+	$(PYTHON) -m pytest -q -rs -n auto --dist loadfile
 
 man:
 	$(PYTHON) -m signkit.manpages man

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,10 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make test` runs one pytest worker per core (pytest-xdist): each worker, and the commands it
+    # starts, computes on one thread, so that the workers do not fight over the cores
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -57,12 +62,17 @@ def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None
 def accelerate_launch(config_folder: Path, *args: str):
     """Run ``accelerate launch --multi_gpu --num_processes 2 -m signkit ARGS`` without any user
     configuration (``config_folder`` holds none): on this machine without a GPU, two CPU processes
-    over gloo (:func:`signkit.train.without_device`); returns CompletedProcess."""
+    over gloo (:func:`signkit.train.without_device`), meeting on a free port (tests running side by
+    side must not share Accelerate's default 29500); returns CompletedProcess."""
     environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
     environment["ACCELERATE_CONFIG_FILE"] = str(config_folder / "none.yaml")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     return subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "signkit",
-                           *args], capture_output=True, timeout=600, env=environment)  # fmt: skip
+                           "--num_machines", "1", "--main_process_port", str(port), "--mixed_precision", "no",
+                           "--dynamo_backend", "no", "-m", "signkit", *args], capture_output=True, timeout=600,
+                          env=environment)  # fmt: skip
 
 
 def assert_error(result, *fragments: str) -> None:
