@@ -2,7 +2,10 @@
 
 A lexicon is a folder with ``index.csv`` (columns ``path,spoken_language,signed_language,start,
 end,words,glosses,priority``; ``start``/``end`` in milliseconds, ``end`` 0 for the whole file)
-beside the ``.pose`` files it names. Entries are looked up by gloss (exact, then by its gloss
+beside the ``.pose`` files it names, inside the folder: a row whose path leaves it (``..`` or an
+absolute path, refused when the index is read; a symbolic link out, refused before its clip is
+read) or names something other than a regular file is an error naming the row, and a clip is
+read only up to :data:`MAX_CLIP_BYTES`. Entries are looked up by gloss (exact, then by its gloss
 lemma, :func:`gloss_lemma`), by spoken word and by the word's English lemma; letters are the
 entries whose gloss is one letter A-Z, used for fingerspelling.
 
@@ -15,15 +18,17 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pose_format import Pose
 
 from signkit.errors import SignkitError
 
 INDEX_COLUMNS = ("path", "spoken_language", "signed_language", "start", "end", "words", "glosses", "priority")
+MAX_CLIP_BYTES = 64 * 2**20  # one sign's .pose is kilobytes to a few MB; 64 MiB is a minute of dense keypoints
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Entry:
         words: the spoken word or phrase (lower case).
         gloss: the gloss (upper case).
         priority: lower is preferred among entries of the same gloss.
+        folder, line: the lexicon folder the path must stay in, and the entry's line in its
+            ``index.csv`` (None and 0 for an entry made in code).
     """
 
     path: Path
@@ -47,6 +54,8 @@ class Entry:
     words: str
     gloss: str
     priority: int
+    folder: Path | None = field(default=None, compare=False)
+    line: int = field(default=0, compare=False)
 
     @property
     def is_letter(self) -> bool:
@@ -167,32 +176,41 @@ def read_index(folder: Path) -> list[Entry]:
         upper-cased, empty ``start``/``end``/``priority`` read as 0; times in milliseconds.
 
     Raises:
-        SignkitError: no index, missing columns, or a bad number (naming the file and line).
-        UnicodeDecodeError: the index is not UTF-8 (not turned into a SignkitError).
+        SignkitError: no index, missing columns, a bad number, an index that is not UTF-8, or an
+            absolute path or one with ``..`` (naming the file and line).
     """
     index = folder / "index.csv"
     if not index.is_file():
         raise SignkitError(f"{folder}: not a lexicon (no index.csv)")
     entries = []
-    with open(index, newline="", encoding="utf-8") as file:
-        reader = csv.DictReader(file)
-        missing = set(INDEX_COLUMNS) - set(reader.fieldnames or [])
-        if missing:
-            raise SignkitError(f"{index}:1: missing columns {', '.join(sorted(missing))}")
-        for row in reader:
-            try:
-                entries.append(Entry(
-                    path=folder / row["path"],
-                    spoken_language=row["spoken_language"],
-                    signed_language=row["signed_language"],
-                    start=float(row["start"] or 0),
-                    end=float(row["end"] or 0),
-                    words=" ".join((row["words"] or "").lower().split()),
-                    gloss=(row["glosses"] or "").strip().upper(),
-                    priority=int(row["priority"] or 0),
-                ))  # fmt: skip
-            except (TypeError, ValueError) as error:
-                raise SignkitError(f"{index}:{reader.line_num}: {error}") from None
+    try:
+        with open(index, newline="", encoding="utf-8") as file:
+            reader = csv.DictReader(file)
+            missing = set(INDEX_COLUMNS) - set(reader.fieldnames or [])
+            if missing:
+                raise SignkitError(f"{index}:1: missing columns {', '.join(sorted(missing))}")
+            for row in reader:
+                where = f"{index}:{reader.line_num}"
+                name = PurePath(row["path"] or "")
+                if name.is_absolute() or ".." in name.parts:
+                    raise SignkitError(f"{where}: {str(name)!r} is outside the lexicon folder")
+                try:
+                    entries.append(Entry(
+                        path=folder / row["path"],
+                        spoken_language=row["spoken_language"],
+                        signed_language=row["signed_language"],
+                        start=float(row["start"] or 0),
+                        end=float(row["end"] or 0),
+                        words=" ".join((row["words"] or "").lower().split()),
+                        gloss=(row["glosses"] or "").strip().upper(),
+                        priority=int(row["priority"] or 0),
+                        folder=folder,
+                        line=reader.line_num,
+                    ))  # fmt: skip
+                except (TypeError, ValueError) as error:
+                    raise SignkitError(f"{where}: {error}") from None
+    except UnicodeDecodeError:
+        raise SignkitError(f"{index}: not UTF-8 text") from None
     return entries
 
 
@@ -222,16 +240,27 @@ def load_clip(entry: Entry) -> Pose:
         A ``pose_format.Pose`` (frames, people, points, dims) in the file's layout and units.
 
     Raises:
-        SignkitError: the file is missing or not a valid pose (also: no frames, no person, a frame
-            rate that is not positive; see :func:`signkit.pose.formats.read_pose`), or the span
-            holds no frame.
+        SignkitError: the file is missing, resolves outside its lexicon's folder (a symbolic
+            link out), is not a regular file, is larger than :data:`MAX_CLIP_BYTES` or is not a
+            valid pose (also: no frames, no person, a frame rate that is not positive; see
+            :func:`signkit.pose.formats.read_pose`), or the span holds no frame; nothing outside
+            the folder is opened.
     """
     from signkit.pose.formats import read_pose
 
+    where = f"{entry.folder / 'index.csv'}:{entry.line}: " if entry.folder else ""
+    resolved = entry.path.resolve()
+    if entry.folder and not resolved.is_relative_to(entry.folder.resolve()):
+        raise SignkitError(f"{where}{entry.path} leads outside the lexicon folder (to {resolved})")
     try:
-        content = entry.path.read_bytes()
+        if not stat.S_ISREG(resolved.stat().st_mode):  # before opening: a FIFO would block
+            raise SignkitError(f"{where}{entry.path} is not a regular file")
+        with open(resolved, "rb") as file:
+            content = file.read(MAX_CLIP_BYTES + 1)
     except OSError:
         raise SignkitError(f"{entry.path}: lexicon file missing (entry {entry.gloss})") from None
+    if len(content) > MAX_CLIP_BYTES:
+        raise SignkitError(f"{where}{entry.path} is larger than {MAX_CLIP_BYTES:,} bytes, not one sign")
     pose = read_pose(content, str(entry.path)).pose
     if entry.start or entry.end:
         fps = pose.body.fps

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -61,8 +62,10 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
         ``(content, name)``: the bytes, and ``<stdin>`` or the path as a string.
 
     Raises:
-        SignkitError: the file does not exist, is a folder or cannot be read; the input is empty
-            (or only whitespace); binary input awaited from a terminal (see :func:`stdin_hint`).
+        SignkitError: the file does not exist, is a folder or a device (``/dev/zero`` would be
+            read until memory runs out) or cannot be read; the input is empty (or only
+            whitespace); binary input awaited from a terminal (see :func:`stdin_hint`). A pipe
+            (``-``, ``<(...)``) is read to its end.
     """
     if is_stdio(path):
         stdin_hint(what)
@@ -70,6 +73,8 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
     else:
         name = str(path)
         try:
+            if stat.S_ISCHR(mode := os.stat(path).st_mode) or stat.S_ISBLK(mode):
+                raise SignkitError(f"{name}: a device, not a file")
             content = Path(path).read_bytes()
         except FileNotFoundError:
             raise SignkitError(f"{name}: no such file") from None

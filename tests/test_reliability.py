@@ -1,0 +1,79 @@
+"""Hostile and oversized input: a lexicon confined to its folder, devices refused (issue 18)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import assert_error, signkit
+
+INDEX = "path,spoken_language,signed_language,start,end,words,glosses,priority\n"
+
+
+@pytest.fixture
+def hostile(data, tmp_path):
+    """A lexicon folder ``lexicon`` with one good sign (HELLO, row 2) and, beside it, a FIFO
+    ``outside/secret.pose``: opening it would block, so a command that ends at all did not open it.
+    Returns ``(lexicon, secret)``; each test writes row 3 of the index."""
+    lexicon, outside = tmp_path / "lexicon", tmp_path / "outside"
+    lexicon.mkdir()
+    outside.mkdir()
+    shutil.copy(data / "asl-lexicon" / "ase" / "hello.pose", lexicon / "hello.pose")
+    os.mkfifo(outside / "secret.pose")
+    return lexicon, outside / "secret.pose"
+
+
+def _sign_secret(lexicon, row: str):
+    """`signkit t2p --from gloss` of HELLO SECRET with row 3 ``row`` (its path) naming SECRET; at
+    most 60 s: a FIFO opened would block it for ever."""
+    (lexicon / "index.csv").write_text(f"{INDEX}hello.pose,en,ase,0,0,hello,HELLO,0\n{row},en,ase,0,0,secret,SECRET,0\n",
+                                       encoding="utf-8")  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "signkit", "t2p", "--from", "gloss", "--lexicon", str(lexicon)],
+                          input=b"HELLO SECRET\n", capture_output=True, timeout=60)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["relative", "absolute", "symlink", "device", "symlink to a device", "fifo"])
+def test_a_lexicon_reads_nothing_outside_its_folder(hostile, kind):
+    lexicon, secret = hostile
+    if kind == "symlink":
+        (lexicon / "link.pose").symlink_to(secret)
+    elif kind == "symlink to a device":
+        (lexicon / "link.pose").symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(lexicon / "fifo.pose")
+    row = {"relative": "../outside/secret.pose", "absolute": str(secret), "device": "/dev/zero", "fifo": "fifo.pose"}
+    result = _sign_secret(lexicon, row.get(kind, "link.pose"))
+    reason = {"fifo": "is not a regular file", "symlink": "leads outside the lexicon folder",
+              "symlink to a device": "leads outside the lexicon folder"}.get(kind, "is outside the lexicon folder")  # fmt: skip
+    assert_error(result, f"{lexicon / 'index.csv'}:3: ", reason)
+
+
+def test_a_lexicon_clip_has_a_size_bound(hostile, monkeypatch):
+    """A clip larger than MAX_CLIP_BYTES is refused before it is parsed, naming its row (the
+    bound lowered here to the 51-frame hello.pose's size less one byte)."""
+    from signkit.errors import SignkitError
+    from signkit.lexicons import lexicon as lexicons
+
+    folder, _ = hostile
+    (folder / "index.csv").write_text(f"{INDEX}hello.pose,en,ase,0,0,hello,HELLO,0\n", encoding="utf-8")
+    (entry,) = lexicons.read_index(folder)
+    monkeypatch.setattr(lexicons, "MAX_CLIP_BYTES", (folder / "hello.pose").stat().st_size - 1)
+    with pytest.raises(SignkitError, match=rf"^{folder / 'index.csv'}:2: .*hello.pose is larger than [0-9,]+ bytes"):
+        lexicons.load_clip.__wrapped__(entry)
+
+
+def test_a_good_lexicon_still_signs(hostile):
+    lexicon, _ = hostile
+    (lexicon / "index.csv").write_text(f"{INDEX}./hello.pose,en,ase,0,0,hello,HELLO,0\n", encoding="utf-8")
+    result = signkit("t2p", "--from", "gloss", "--lexicon", str(lexicon), "-v", input="HELLO\n")
+    assert result.returncode == 0 and "<stdin>:1: HELLO" in result.stderr.decode() and result.stdout
+
+
+def test_devices_are_refused_not_read():
+    """`signkit info /dev/zero` read until memory ran out."""
+    result = subprocess.run([sys.executable, "-m", "signkit", "info", "/dev/zero"], capture_output=True, timeout=60)
+    assert_error(result, "/dev/zero: a device, not a file")
