@@ -20,14 +20,14 @@ _state = {"level": 1}  # 0 quiet, 1 normal, 2 verbose
 def configure(quiet: bool = False, verbose: bool = False) -> None:
     """Set the verbosity for the rest of the process: ``-q`` silences, ``-v`` explains.
 
-    Under ``accelerate launch`` or ``torchrun`` only the first process (``RANK`` 0) speaks: the
-    others are quiet, so a run reports once.
+    Under ``accelerate launch`` or ``torchrun`` (``WORLD_SIZE`` above 1) only the first process
+    (``RANK`` 0) speaks: the others are quiet, so a run reports once.
 
     Args:
         quiet: show no messages or progress (level 0); wins over ``verbose``.
         verbose: show :func:`detail` messages too (level 2); also set by ``SIGNKIT_DEBUG=1``.
     """
-    other_process = os.environ.get("RANK", "0") != "0"
+    other_process = os.environ.get("WORLD_SIZE", "1") != "1" and os.environ.get("RANK", "0") != "0"
     _state["level"] = 0 if quiet or other_process else 2 if verbose or debug() else 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import os
 import socket
@@ -62,9 +63,11 @@ def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None
 def accelerate_launch(config_folder: Path, *args: str):
     """Run ``accelerate launch --multi_gpu --num_processes 2 -m signkit ARGS`` without any user
     configuration (``config_folder`` holds none): on this machine without a GPU, two CPU processes
-    over gloo (:func:`signkit.train.without_device`), meeting on a free port (tests running side by
-    side must not share Accelerate's default 29500); returns CompletedProcess."""
+    over gloo (:func:`signkit.train.without_device`; GPUs are hidden, so the same holds on a machine
+    with one), meeting on a free port (tests running side by side must not share Accelerate's
+    default 29500); returns CompletedProcess."""
     environment = {k: v for k, v in os.environ.items() if k != "SIGNKIT_DEBUG"}
+    environment["CUDA_VISIBLE_DEVICES"] = ""
     environment["ACCELERATE_CONFIG_FILE"] = str(config_folder / "none.yaml")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,3 +96,10 @@ def example_script(path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def read_log(folder: Path, name: str, column: str = "value") -> dict[int, float]:
+    """One quantity ``name`` of a training run's ``log.csv`` (long form: step, epoch, name, value),
+    by step: its value, or with ``column="epoch"`` the epoch it was logged in."""
+    with (folder / "log.csv").open(newline="", encoding="utf-8") as file:
+        return {int(row["step"]): float(row[column]) for row in csv.DictReader(file) if row["name"] == name}

@@ -15,7 +15,7 @@ import pytest
 
 from signkit.evaluate.backtranslation import backtranslate
 from signkit.pose.io import read_sequences
-from test_score import plain_dtw_score, read_skels, slt_bleu, slt_rouge
+from references import plain_dtw_score, read_skels, slt_bleu, slt_rouge
 
 ROOT = Path(__file__).resolve().parents[1]
 

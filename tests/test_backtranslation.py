@@ -17,7 +17,7 @@ import sacrebleu
 import torch
 from safetensors.torch import load_file
 
-from conftest import accelerate_launch, shared_data, signkit
+from conftest import accelerate_launch, read_log, shared_data, signkit
 from signkit.evaluate.backtranslation import backtranslate
 from signkit.pose.io import read_sequences
 from signkit.pose.sequence import make_pose, person0
@@ -35,7 +35,7 @@ def _log(folder: Path) -> list[dict]:
 
 
 def _losses(folder: Path) -> dict[int, float]:
-    return {int(row["step"]): float(row["value"]) for row in _log(folder) if row["name"] == "train_loss"}
+    return read_log(folder, "train_loss")
 
 
 def _translated(model: Path, *args: str, input: bytes = b"") -> list[str]:

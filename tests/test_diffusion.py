@@ -148,7 +148,7 @@ def _in_process(model, pose, **options) -> np.ndarray:
 
 def _log(folder) -> dict:
     """A training log (``log.csv``, long form) as ``{(step, name): value}``."""
-    rows = (folder / "log.csv").read_text().splitlines()[1:]
+    rows = (folder / "log.csv").read_text(encoding="utf-8").splitlines()[1:]
     return {(int(step), name): float(value) for step, _, name, value in (row.split(",") for row in rows)}
 
 

@@ -24,7 +24,7 @@ from conftest import shared_data
 from signkit.cli import COMMANDS
 from signkit.manpages import pages
 from signkit.pose.io import read_sequences
-from test_score import plain_dtw_mje, read_skels
+from references import plain_dtw_mje, read_skels
 
 ROOT = Path(__file__).resolve().parents[1]
 POSES = (".pose", ".skels", ".h5")
@@ -141,6 +141,8 @@ def _signkit_calls(example: str) -> list[list[str]]:
 
 
 def _output(args: list[str], folder: Path, example: str) -> Path | None:
+    """The file a signkit call writes: its ``-o``, else the final ``> FILE`` of ``example`` (pass
+    the example only for its last call); None for standard output left to the terminal."""
     if "-o" in args:
         return folder / args[args.index("-o") + 1]
     redirect = re.search(r"> (\S+)$", example)
@@ -154,9 +156,9 @@ def _check_relations(example: str, stdout: str, folder: Path, shared: Path) -> N
         return
     last = calls[-1]
     local = lambda name: Path(name.replace("../shared", str(shared))) if name.startswith("../") else folder / name  # noqa: E731
-    for args in calls:
+    for position, args in enumerate(calls):
         command, first = args[0], args[1] if len(args) > 1 and not args[1].startswith("-") else None
-        output = _output(args, folder, example)
+        output = _output(args, folder, example if position == len(calls) - 1 else "")  # a redirect is the last's
         if command in ("render", "frnet", "lift3d") and first and "--overlay" not in args:
             # render keeps the poses' frames; FR-Net and lifting give one frame out per frame in
             assert _frames(output) == _frames(local(first)), example
@@ -194,11 +196,13 @@ def _check_relations(example: str, stdout: str, folder: Path, shared: Path) -> N
         elif metric == "wer":  # jiwer directly, on the raw lines
             lines = [local(name).read_text(encoding="utf-8").splitlines() for name in (references[0], hypothesis)]
             assert figure == pytest.approx(100 * jiwer.wer(*lines), abs=1e-3), example
-        elif metric == "dtw-mje":  # the plain dynamic program of test_score, on the files read as text
+        elif metric == "dtw-mje":  # the plain dynamic program of tests/references.py, on the files read as text
             pairs = zip(read_skels(local(references[0])), read_skels(local(hypothesis)))
             assert figure == pytest.approx(np.mean([plain_dtw_mje(r, h) for r, h in pairs]), rel=1e-6), example
-        else:  # back-translations of every reference sentence, scored
+        elif hypothesis is None:  # piped in: back-translations of every reference sentence, scored
             assert json.loads(stdout)["count"] == len(local(references[0]).read_text(encoding="utf-8").splitlines())
+        else:
+            pytest.fail(f"no check written for this example: {example}")
     elif command == "t2g":  # a training sentence: its glosses, as the training file has them
         sentence = re.search(r'echo "([^"]+)"', example).group(1)
         with open(folder / "weather.csv", newline="", encoding="utf-8") as file:

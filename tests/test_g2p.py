@@ -17,7 +17,7 @@ from dtw import dtw, symmetric1
 from pose_format import Pose
 from safetensors.torch import load_file
 
-from conftest import assert_error, shared_data, signkit
+from conftest import assert_error, read_log, shared_data, signkit
 from signkit.lexicons.corpus import read_sentences
 from signkit.lexicons.lexicon import Lexicon, gloss_lemma
 from signkit.moe.database import EXPERTS, Database, Encoder
@@ -26,10 +26,9 @@ from signkit.moe.produce import produce
 from signkit.moe.training import examples, timeline
 
 
-
 @pytest.fixture(scope="module")
 def dgs():
-    """``../shared/data/dgs-sentences``; the module is skipped when ``../shared/data`` is absent."""
+    """``../shared/data/dgs-sentences``; the tests that use it are skipped when ``../shared/data`` is absent."""
     return shared_data() / "dgs-sentences"
 
 
@@ -88,12 +87,6 @@ def _dtw(produced: list[np.ndarray], real: list[np.ndarray]) -> float:
         p, r = (x[: max(1, len(x) - 1)].reshape(-1, 150) for x in (p, r))
         costs.append(dtw(r, p, dist_method="cityblock", step_pattern=symmetric1, distance_only=True).distance / len(r))
     return float(np.mean(costs))
-
-
-def _log(folder: Path, name: str) -> dict[int, float]:
-    """The values of ``name`` in a model folder's ``log.csv``, by step."""
-    with (folder / "log.csv").open(newline="", encoding="utf-8") as file:
-        return {int(r["step"]): float(r["value"]) for r in csv.DictReader(file) if r["name"] == name}
 
 
 def test_gloss_lemmas_drop_dgs_corpus_suffixes():
@@ -246,7 +239,7 @@ def dev_dtw(kept, dgs, sentences) -> dict[str, float]:
 
 
 def test_training_beats_the_untrained_network_and_standing_still(trained, dev_dtw):
-    dev = _log(trained, "dev_dtw")
+    dev = read_log(trained, "dev_dtw")
     assert sorted(dev) == [0, 15, 30]
     # the baselines, measured: the untrained network (step 0: the retrieved clips, unrefined; beaten by more
     # than log.csv's rounding to 6 significant digits) and standing still
@@ -254,7 +247,7 @@ def test_training_beats_the_untrained_network_and_standing_still(trained, dev_dt
 
 
 def test_the_best_dev_step_is_kept_not_the_last(trained, dev_dtw):
-    dev = _log(trained, "dev_dtw")
+    dev = read_log(trained, "dev_dtw")
     # this seed's run peaks before its end (dev DTW 8.91 at step 15, 9.41 at 30), which makes the two tell apart
     best = min(dev, key=dev.get)
     assert best != 30, f"dev DTW {dev}: the run now peaks at its end; choose steps where it does not"

@@ -19,7 +19,6 @@ from conftest import shared_data
 from signkit.text.gloss import lemma, normalise, text_to_glosses
 
 
-
 @pytest.fixture(scope="module")
 def asl_vocabulary() -> dict[str, str]:
     """The real 100-sign ASL lexicon's words -> glosses (``../shared/data/asl-lexicon/index.csv``)."""
@@ -133,7 +132,7 @@ def test_pronoun_i_wins_over_letter_i_of_the_lexicon(asl_vocabulary):
     assert text_to_glosses("I am hungry", asl_vocabulary) == ["ME", "HUNGRY"]
 
 
-def test_pronoun_uses_vocabulary_entry_of_its_glossword():
+def test_pronoun_uses_vocabulary_entry_of_its_gloss_word():
     assert text_to_glosses("I see me", {"me": "IX-1"}) == ["IX-1", "SEE", "IX-1"]
 
 
@@ -178,7 +177,7 @@ def test_multi_word_match_through_lemmas():
     assert text_to_glosses("Washing hands", vocabulary) == ["WASH-HANDS"]
 
 
-def test_longest_phrase_first_and_glossformatting():
+def test_longest_phrase_first_and_gloss_formatting():
     vocabulary = {"good": "GOOD", "good morning": "good morning", "morning": "MORNING"}
     assert text_to_glosses("Good morning, good day", vocabulary) == [
         "GOOD-MORNING", "GOOD", "DAY",

@@ -39,7 +39,7 @@ def test_render_fps_sets_the_rate_the_poses_are_read_at(data, tmp_path):
 
 
 def test_render_skels_at_25_fps_in_the_size_and_background_asked_for(data, tmp_path):
-    line = (data / "phoenix14t" / "sample" / "dev.skels").read_text().splitlines()[0]
+    line = (data / "phoenix14t" / "sample" / "dev.skels").read_text(encoding="utf-8").splitlines()[0]
     values = np.array(line.split(), dtype=np.float32).reshape(-1, 151)  # 50 joints x XYZ, then a counter
     skels = tmp_path / "one.skels"
     skels.write_text(line + "\n")

@@ -16,7 +16,7 @@ WHITE = np.array([255, 255, 255], dtype=np.uint8)
 @pytest.fixture
 def pt50_pose(data) -> Pose:
     """The first PHOENIX14T dev sentence of Progressive Transformers' .skels (PT-50, 25 fps)."""
-    line = (data / "phoenix14t" / "sample" / "dev.skels").read_text().splitlines()[0]
+    line = (data / "phoenix14t" / "sample" / "dev.skels").read_text(encoding="utf-8").splitlines()[0]
     values = np.array(line.split(), dtype=np.float32)
     frames = values.reshape(-1, 151)[:, :150].reshape(-1, 50, 3)  # 50 joints x XYZ, then a counter
     return make_pose(pt50_header(), frames, None, 25.0)

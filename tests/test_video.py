@@ -86,7 +86,7 @@ def test_odd_size_is_padded_to_even(tmp_path):
 
 def test_real_skeleton_video_round_trip(data, tmp_path):
     skels = data / "phoenix14t" / "sample" / "dev.skels"
-    values = np.array(skels.read_text().splitlines()[0].split(), dtype=np.float32)
+    values = np.array(skels.read_text(encoding="utf-8").splitlines()[0].split(), dtype=np.float32)
     pose = make_pose(pt50_header(), values.reshape(-1, 151)[:, :150].reshape(-1, 50, 3), None, 25.0)
     path = tmp_path / "skeleton.mp4"
     with path.open("wb") as file:
