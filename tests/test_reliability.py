@@ -77,3 +77,25 @@ def test_devices_are_refused_not_read():
     """`signkit info /dev/zero` read until memory ran out."""
     result = subprocess.run([sys.executable, "-m", "signkit", "info", "/dev/zero"], capture_output=True, timeout=60)
     assert_error(result, "/dev/zero: a device, not a file")
+
+
+def test_extract_refuses_two_inputs_of_one_name_before_any_work(data, tmp_path):
+    """a/clip.mp4 and b/clip.mp4 were both written to DIR/clip.pose, the second over the first."""
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "clip.mp4").symlink_to(data / "videos" / "asl_house.mp4")
+    first, second = str(tmp_path / "a" / "clip.mp4"), str(tmp_path / "b" / "clip.mp4")
+    for output in ("poses", "poses.h5"):
+        result = signkit("extract", first, second, "-o", str(tmp_path / output))
+        assert_error(result, f"{first} and {second} would both be written as 'clip'")
+        assert not (tmp_path / output).exists()
+
+
+def test_a_failed_extract_leaves_no_empty_folder(tmp_path):
+    (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
+    result = signkit("extract", str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "poses"))
+    assert result.returncode == 1 and "broken.mp4" in result.stderr.decode()
+    assert not (tmp_path / "poses").exists()
+    (tmp_path / "kept").mkdir()  # a folder that was there before stays
+    assert signkit("extract", str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "kept")).returncode == 1
+    assert (tmp_path / "kept").is_dir()

@@ -53,10 +53,11 @@ def command(
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
-    from signkit.prep.extract import OPENPOSE, extract, openpose_clips, shard
-    from signkit.pose.io import is_stdio, write_sequences
+    from signkit.prep.extract import OPENPOSE, extract, openpose_clips, same_names, shard
+    from signkit.pose.io import is_stdio, refuse_binary_terminal, write_sequences
 
     log.configure(quiet, verbose)
+    refuse_binary_terminal(output)  # before minutes of MediaPipe, not after
     if source == OPENPOSE:
         inputs = openpose_clips(inputs)
     if share is not None:
@@ -65,6 +66,11 @@ def command(
     to_file = not is_stdio(output) and Path(output).suffix.lower() == ".pose"
     if (is_stdio(output) or to_file) and len(inputs) != 1:
         raise typer.BadParameter("several inputs go to a folder (-o DIR) or an .h5 file (-o FILE.h5)", param_hint="-o")
+    clash = same_names(inputs) if to_h5 or not (is_stdio(output) or to_file) else None
+    if clash:  # one would overwrite the other: refused before any work
+        raise SignkitError(f"{clash[0]} and {clash[1]} would both be written as {clash[2]!r}: give them different "
+                           "names, or extract them in separate runs")  # fmt: skip
+    created = not (is_stdio(output) or to_h5 or to_file or Path(output).exists())
     if not (is_stdio(output) or to_h5 or to_file):
         os.makedirs(output, exist_ok=True)
     failures = []
@@ -90,5 +96,7 @@ def command(
     else:
         for sequence in sequences():
             write_sequences([sequence], Path(output) / f"{sequence.name}.pose")
+        if created and len(failures) == len(inputs):
+            os.rmdir(output)  # the folder this run made holds nothing: not left behind
     if failures:
         raise SignkitError(f"{len(failures)} of {len(inputs)} inputs failed (each named above); the others were written")

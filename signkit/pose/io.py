@@ -144,6 +144,20 @@ def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None) -> 
         yield sequence
 
 
+def refuse_binary_terminal(path: str | Path | None) -> None:
+    """Refuse binary output to standard output when it is a terminal; commands that work long
+    before they write call this first, so that the refusal does not come after the work.
+
+    Args:
+        path: the output, ``-``/None for standard output.
+
+    Raises:
+        SignkitError: ``path`` is standard output and standard output is a terminal.
+    """
+    if is_stdio(path) and sys.stdout.isatty():
+        raise SignkitError("refusing to write binary data to a terminal: redirect it (> FILE) or use -o FILE")
+
+
 @contextmanager
 def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO]:
     """Open an output for writing, atomically for files.
@@ -163,8 +177,8 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
         SignkitError: ``binary`` output to a terminal, or the folder cannot be written.
     """
     if is_stdio(path):
-        if binary and sys.stdout.isatty():
-            raise SignkitError("refusing to write binary data to a terminal: redirect it (> FILE) or use -o FILE")
+        if binary:
+            refuse_binary_terminal(path)
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return

@@ -85,6 +85,25 @@ def openpose_clips(inputs: list[str]) -> list[str]:
     return clips
 
 
+def sequence_name(path: str | Path) -> str:
+    """The name an input's sequence gets (its ``.pose`` in an output folder, its key in an
+    ``.h5``): a file's stem, a folder's name (PNG frames, OpenPose JSON)."""
+    path = Path(path)
+    return path.stem if path.is_file() else path.name
+
+
+def same_names(inputs: list[str]) -> tuple[str, str, str] | None:
+    """The first two inputs whose sequences would get the same name (:func:`sequence_name`), as
+    ``(first, second, name)``; None when every name is its own."""
+    seen: dict[str, str] = {}
+    for path in inputs:
+        name = sequence_name(path)
+        if name in seen:
+            return seen[name], path, name
+        seen[name] = path
+    return None
+
+
 def extract_video(path: str | Path) -> Sequence:
     """MediaPipe Holistic keypoints of a video file or PNG frame folder.
 
@@ -108,7 +127,7 @@ def extract_video(path: str | Path) -> Sequence:
     path = Path(path)
     frames, fps = read_frames(path)
     pose = holistic_of_frames(frames, str(path), fps or 25.0)
-    return Sequence(name=path.stem if path.is_file() else path.name, pose=pose)
+    return Sequence(name=sequence_name(path), pose=pose)
 
 
 def holistic_of_frames(frames: Iterable[np.ndarray], name: str, fps: float = 25.0):
@@ -209,7 +228,7 @@ def extract_openpose(folder: str | Path, fps: float = HOW2SIGN_FPS, size: tuple[
         if not frame["people"]:
             frame["people"] = [_EMPTY_PERSON]
     pose = load_openpose(frames, fps=fps, width=size[0], height=size[1])
-    return Sequence(name=folder.name, pose=pose)
+    return Sequence(name=sequence_name(folder), pose=pose)
 
 
 _EMPTY_PERSON = {"pose_keypoints_2d": [0.0] * 75, "face_keypoints_2d": [0.0] * 210,
