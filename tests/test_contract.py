@@ -192,3 +192,20 @@ def test_training_options_carry_diffusers_names(command):
         assert old not in shown, (command, old)
     missing = signkit(command, "x", "--max-steps", "1", *(["--base", "tiny"] if command == "train-diff" else []))
     assert missing.returncode == 2 and b"-o/--output-dir" in missing.stderr, missing.stderr
+
+
+def test_extract_refuses_a_terminal_before_it_works():
+    """The refusal came after about 10 s of extraction: it comes first now, before the input is even
+    looked at (a missing file is not reported)."""
+    code, stderr = _run_with_terminal(["extract", "no-such-video.mp4"], stdin_tty=False)
+    assert code == 1 and b"refusing to write binary data to a terminal" in stderr and b"no-such-video" not in stderr
+
+
+@pytest.mark.parametrize("device", ["foo", "cuda"])
+def test_a_device_torch_cannot_use_is_a_usage_error(device, monkeypatch):
+    """--device foo and --device cuda without CUDA ended in "internal error"; now exit 2 naming it,
+    before the model is read (the folder named does not exist). CUDA is hidden for the check."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    result = signkit("backtranslate", "--model", "no-such-model", "--device", device, input=GOOD_FRAME)
+    assert result.returncode == 2, result.stderr.decode()
+    assert f"'{device}'" in result.stderr.decode() and "no-such-model" not in result.stderr.decode()

@@ -26,7 +26,25 @@ Fps = Annotated[Optional[float], typer.Option("--fps", min=0.1, metavar="FPS", s
 PoseFiles = Annotated[Optional[list[str]], typer.Argument(metavar="[FILE]...", show_default=False,
                                                        help="Pose files (.pose, .h5, .skels); '-' or none: standard input.")]  # fmt: skip
 Confidence = Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="Points below this confidence are missing.")]
-Device = Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", show_default=False,
+def check_device(value: str | None) -> str | None:
+    """Reject a --device that torch does not know (``foo``), or a GPU torch cannot see here
+    (``cuda`` without CUDA), as a usage error (exit 2), before any input is read."""
+    if value is None:
+        return value
+    import torch
+
+    try:
+        device = torch.device(value)
+    except RuntimeError:
+        raise typer.BadParameter(f"{value!r} is not a torch device (cpu, cuda, cuda:1, mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise typer.BadParameter(f"{value!r}: torch sees no CUDA GPU on this machine (use cpu)")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise typer.BadParameter(f"{value!r}: torch sees {torch.cuda.device_count()} CUDA GPU(s) here")
+    return value
+
+
+Device = Annotated[Optional[str], typer.Option("--device", metavar="DEVICE", show_default=False, callback=check_device,
                                                help="Torch device, e.g. cpu or cuda (default: cuda when available).")]  # fmt: skip
 
 
