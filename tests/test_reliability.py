@@ -99,3 +99,21 @@ def test_a_failed_extract_leaves_no_empty_folder(tmp_path):
     (tmp_path / "kept").mkdir()  # a folder that was there before stays
     assert signkit("extract", str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "kept")).returncode == 1
     assert (tmp_path / "kept").is_dir()
+
+
+def test_a_line_of_a_megabyte_is_refused_naming_it(tmp_path):
+    """t2p ran past 120 s on one line of 1 MB, asking for a 4.39 GiB array; score rouge filled 23 GB.
+    Now each says which line before any work: the second line here (the first is ordinary)."""
+    big = "hello " * (2**20 // 6)
+    result = signkit("t2p", input=f"hello\n{big}\n")
+    assert_error(result, "<stdin>:2: a line of 1,048,572 characters; a sentence may have 4,000 at most")
+    (tmp_path / "ref.txt").write_text(f"hello\n{big}\n", encoding="utf-8")
+    result = signkit("score", "rouge", str(tmp_path / "ref.txt"), "-i", str(tmp_path / "ref.txt"))
+    assert_error(result, f"{tmp_path / 'ref.txt'}:2: more than 1,000 words")
+
+
+def test_a_cue_at_hour_999999_is_refused_naming_it():
+    """It asked for 49.1 TiB of frames ("internal error: MemoryError", the cue not named)."""
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n999999:00:00,000 --> 999999:00:01,000\nthank you\n"
+    result = signkit("t2p", input=srt)
+    assert_error(result, "<stdin>:6: cue 2: ends at 3,599,996,401.000 s, past the 24 hours")

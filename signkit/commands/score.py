@@ -85,7 +85,15 @@ def command(
 
 
 def _lines(path: str) -> list[str]:
+    """The lines of a text file (or standard input); a line of more than
+    :data:`signkit.evaluate.scores.MAX_LINE_WORDS` words is an error naming it."""
+    from signkit.errors import SignkitError
+    from signkit.evaluate.scores import MAX_LINE_WORDS
     from signkit.pose.io import decode_text, read_bytes
 
     content, name = read_bytes(path, "sentences")
-    return decode_text(content, name).splitlines()
+    lines = decode_text(content, name).splitlines()
+    for number, line in enumerate(lines, 1):
+        if len(line.split(maxsplit=MAX_LINE_WORDS)) > MAX_LINE_WORDS:
+            raise SignkitError(f"{name}:{number}: more than {MAX_LINE_WORDS:,} words, not one sentence")
+    return lines

@@ -18,6 +18,9 @@ from signkit import __version__
 from signkit.errors import SignkitError
 from signkit.pose.sequence import Sequence, person0
 
+# The most words a line of text may have for bleu, rouge and wer: ROUGE-L's LCS table is words x
+# words (a line of a megabyte filled 23 GB); sign-language corpora's sentences have tens of words
+MAX_LINE_WORDS = 1000
 TEXT_METRICS = ("bleu", "rouge", "wer")
 POSE_METRICS = ("dtw", "dtw-mje")
 VIDEO_METRICS = ("ssim", "hand-ssim", "hand-pose", "fid")

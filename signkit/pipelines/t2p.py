@@ -24,6 +24,11 @@ from signkit import log
 from signkit.errors import SignkitError
 
 
+# The longest line signed, in characters: How2Sign's longest sentence has 563, PHOENIX14T's 305;
+# a line of a megabyte asked for gigabytes of poses
+MAX_LINE_CHARACTERS = 4000
+
+
 def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list[str | Path] | None = None,
         signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
         model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
@@ -59,7 +64,8 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
         or the one programme sequence with ``cues``.
 
     Raises:
-        SignkitError: a gloss that cannot be signed (``name:line``), a lexicon folder that cannot
+        SignkitError: a line longer than :data:`MAX_LINE_CHARACTERS` (``name:line``, before any
+            work), a gloss that cannot be signed (``name:line``), a lexicon folder that cannot
             be read or has no entry of ``signed_language``, the spoken-to-signed package missing
             (lexicon), a folder that is not a model of its kind, ``source`` or ``fps`` against a
             model's, or cues that do not fit (as :func:`signkit.pipelines.timeline.timed_sequence`).
@@ -67,6 +73,10 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
             neither ``gloss_model`` nor ``source="gloss"``.
     """
     lines = lines.splitlines() if isinstance(lines, str) else list(lines)
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise SignkitError(f"{name}:{number}: a line of {len(line):,} characters; a sentence may have "
+                               f"{MAX_LINE_CHARACTERS:,} at most: split it")  # fmt: skip
     if g2p_model is not None:
         if model is not None or lexicons:
             raise ValueError("the hierarchy (g2p_model) takes no t2p model or lexicons")

@@ -11,7 +11,8 @@ decoded; a cue's lines are joined by spaces.
 The parser is strict where a mistake would move the signing and lenient where it would not,
 and it names the cue (its number in the file, from 1, and its line) in every message:
 
-* a timestamp that does not parse, or a cue that ends before it starts: an error;
+* a timestamp that does not parse, a cue that ends before it starts, or one that ends after
+  :data:`MAX_SECONDS` (a day: the programme's frames are made from 0 s): an error;
 * an empty cue: a warning, and the cue is left out;
 * a cue that starts before the previous one ends: a warning (the timing shifts it, see
   :func:`signkit.pipelines.timeline.align`); cues out of order: a warning, and they are sorted;
@@ -55,6 +56,9 @@ class Cue:
     start: float
     end: float
     text: str
+
+
+MAX_SECONDS = 24 * 3600  # the latest a cue may end: a cue at hour 999999 asked for 49 TiB of frames
 
 
 def is_subtitles(name: str, content: bytes) -> bool:
@@ -110,8 +114,9 @@ def read_subtitles(content: bytes, name: str = "<stdin>", warn: Callable[[str], 
         The non-empty cues, sorted by start time (times in seconds, millisecond precision).
 
     Raises:
-        SignkitError: a block without a timing line, a bad timestamp or a cue that ends before
-            it starts (``NAME:LINE: cue N: ...``), or no cue with text at all.
+        SignkitError: a block without a timing line, a bad timestamp, a cue that ends before
+            it starts or after :data:`MAX_SECONDS` (``NAME:LINE: cue N: ...``), or no cue with
+            text at all.
     """
     warn = warn or (lambda message: None)
     lines = _decode(content, name, warn).replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -144,6 +149,8 @@ def read_subtitles(content: bytes, name: str = "<stdin>", warn: Callable[[str], 
         start, end = times
         if end <= start:
             raise SignkitError(f"{where}: ends at {end:.3f} s, not after it starts at {start:.3f} s")
+        if end > MAX_SECONDS:
+            raise SignkitError(f"{where}: ends at {end:,.3f} s, past the {MAX_SECONDS // 3600} hours a programme may last")
         text = _clean(block[timing + 1 :], webvtt)
         cues.append(Cue(number=number, line=start_line + timing, start=start, end=end, text=text))
     kept = []
