@@ -117,3 +117,15 @@ def test_a_cue_at_hour_999999_is_refused_naming_it():
     srt = "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n999999:00:00,000 --> 999999:00:01,000\nthank you\n"
     result = signkit("t2p", input=srt)
     assert_error(result, "<stdin>:6: cue 2: ends at 3,599,996,401.000 s, past the 24 hours")
+
+
+@pytest.mark.parametrize("command", ["clean", "lift3d"])
+def test_one_name_from_two_files_is_refused_naming_both(command, data, tmp_path):
+    """clean and lift3d to one .h5 refused a duplicate sequence name without saying whose."""
+    for folder, sentence in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.pose").symlink_to(data / "dgs-sentences" / "train" / f"train_{sentence}_original.pose")
+    first, second = tmp_path / "a" / "x.pose", tmp_path / "b" / "x.pose"
+    result = signkit(command, str(first), str(second), "-o", str(tmp_path / "out.h5"))
+    assert_error(result, f"{first} and {second} both hold a sequence named 'x'")
+    assert not (tmp_path / "out.h5").exists()

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from signkit import log
+from signkit.errors import SignkitError
 from signkit.pose import FORMATS
 from signkit.renderer.frnet import FRNetConfig
 
@@ -117,17 +118,28 @@ def import_in_background(*modules: str) -> None:
     threading.Thread(target=load, name="signkit-import", daemon=True).start()
 
 
+class _SameName(SignkitError):
+    """Raised through :func:`read_inputs`' own handler: not one bad file, the whole batch."""
+
+
 def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, failures: list[str]) -> Iterator:
     """The sequences of every file in order (none: standard input), for commands that go on
     past a bad file: a file that cannot be read is named on stderr as it happens, its error
-    appended to ``failures``, and the next file read."""
-    from signkit import log
-    from signkit.errors import SignkitError
+    appended to ``failures``, and the next file read. Two sequences of one name (``a/x.pose``
+    and ``b/x.pose``) raise SignkitError naming both files: one output holds each name once."""
     from signkit.pose.io import read_sequences
 
+    seen: dict[str, str] = {}
     for file in files or ["-"]:
         try:
-            yield from read_sequences(file, fmt, fps)
+            for sequence in read_sequences(file, fmt, fps):
+                if sequence.name in seen:
+                    raise _SameName(f"{seen[sequence.name]} and {file} both hold a sequence named {sequence.name!r}; "
+                                    "one output holds each name once: rename one")  # fmt: skip
+                seen[sequence.name] = file
+                yield sequence
+        except _SameName:
+            raise
         except SignkitError as error:
             failures.append(str(error))
             log.console.print(f"Error: {error}", markup=False)
