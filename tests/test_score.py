@@ -118,6 +118,22 @@ def test_wer_is_corpus_edit_distance(texts, tmp_path):
     assert_error(signkit("score", "wer", str(ref), str(ref), "-i", str(hyp)), "one reference stream, not 2")
 
 
+def test_text_measures_read_in_chunks_equal_the_whole_corpus(texts, monkeypatch):
+    """BLEU and WER sum their statistics over chunks of CHUNK_LINES lines (memory bounded on large
+    files): with chunks of 7 lines the figures are still the whole corpus's, by sacrebleu and by
+    the plain edit distance."""
+    _, _, hypotheses, references = texts
+    monkeypatch.setattr(scores, "CHUNK_LINES", 7)
+    assert len(references) > 7
+    for order in range(1, 5):
+        whole = BLEU(max_ngram_order=order).corpus_score(hypotheses, [references]).score
+        assert scores.bleu(hypotheses, [references]).values[f"bleu{order}"] == pytest.approx(whole)
+        assert scores.bleu(hypotheses, [references], slt=True).values[f"bleu{order}"] == pytest.approx(
+            slt_bleu(hypotheses, references, order))  # fmt: skip
+    edits = sum(_edits(r.split(), h.split()) for r, h in zip(references, hypotheses))
+    assert scores.wer(hypotheses, [references]).score == pytest.approx(100 * edits / sum(len(r.split()) for r in references))
+
+
 def test_dtw_and_dtw_mje_of_real_pairs_match_a_plain_dynamic_program(data):
     """Five real pairs (dev against test sentences), read as text and aligned by plain_dtw."""
     sample = data / "phoenix14t" / "sample"
