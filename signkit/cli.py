@@ -1,7 +1,8 @@
 """The ``signkit`` command line: registers the commands and holds the one error handler.
 
 Exit codes: 0 success, 1 bad data or a failed run (one ``Error: ...`` line naming the place),
-2 bad usage. No traceback unless ``-v`` or ``SIGNKIT_DEBUG=1``; a closed pipe ends quietly.
+2 bad usage, 130 Ctrl-C, 143 SIGTERM (both unwind: no temporary file or worker process is left).
+No traceback unless ``-v`` or ``SIGNKIT_DEBUG=1``; a closed pipe ends quietly.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import ast
 import importlib
 import importlib.util
 import os
+import signal
 import sys
 import traceback
 
@@ -86,9 +88,19 @@ def _main(
     """Sign Language Production as composable commands."""
 
 
+class _Terminated(BaseException):
+    """SIGTERM (``timeout``, make, Slurm, container runtimes), raised where the process is so that
+    it unwinds as for Ctrl-C: temporary files removed, worker pools ended."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code (see the module docstring)."""
     command = typer.main.get_command(app)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # make_context + invoke rather than main(): click's main turns a closed pipe into exit 1
         # and prints its own messages; here every outcome is decided below, in one place.
@@ -104,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)
         code = 130
+    except _Terminated:
+        print("Terminated.", file=sys.stderr)
+        code = 128 + signal.SIGTERM
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

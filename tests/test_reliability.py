@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -129,3 +130,43 @@ def test_one_name_from_two_files_is_refused_naming_both(command, data, tmp_path)
     result = signkit(command, str(first), str(second), "-o", str(tmp_path / "out.h5"))
     assert_error(result, f"{first} and {second} both hold a sequence named 'x'")
     assert not (tmp_path / "out.h5").exists()
+
+
+def _terminated_when(args: list[str], ready, timeout: float = 120) -> tuple[subprocess.CompletedProcess, list]:
+    """Start `signkit ARGS`, send it SIGTERM once ``ready(process)`` holds (polled), and return the
+    finished process with the child processes it had at that moment (psutil)."""
+    import time
+
+    import psutil
+
+    process = subprocess.Popen([sys.executable, "-m", "signkit", *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while not ready(process):
+        assert process.poll() is None and time.monotonic() < deadline, "the command ended before the signal"
+        time.sleep(0.05)
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(args, process.returncode, b"", stderr), children
+
+
+def test_sigterm_mid_render_leaves_no_temporary_file(data, tmp_path):
+    """render -o out.mp4 left .out.mp4.<pid>.tmp behind when stopped by timeout, make or Slurm."""
+    result, _ = _terminated_when(["render", str(data / "phoenix14t" / "sample" / "dev.skels"), "-o",
+                                  str(tmp_path / "out.mp4")], lambda _: any(tmp_path.glob(".out.mp4.*.tmp")))  # fmt: skip
+    assert result.returncode == 143 and result.stderr.decode().splitlines()[-1] == "Terminated."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_ends_the_extraction_workers(data, tmp_path):
+    """extract --workers 2 left its two workers running for 90 s and more after it ended."""
+    import psutil
+
+    videos = data / "videos"
+    result, children = _terminated_when(
+        ["extract", str(videos / "asl_house.mp4"), str(videos / "asl_different.mp4"), "--workers", "2", "-o",
+         str(tmp_path / "poses")], lambda process: len(psutil.Process(process.pid).children()) >= 2)  # fmt: skip
+    assert result.returncode == 143, result.stderr.decode()
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], alive

@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -270,7 +270,7 @@ def extract(inputs: list[str], source: str = VIDEO, workers: int = 1,
         return
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Fresh processes, not forks: a fork of a process where MediaPipe or torch already run
-    # threads can hang.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = pool.map(_extract_one, [source] * len(inputs), inputs, [fps] * len(inputs))
-        yield from zip(inputs, results)
+    # threads can hang. A multiprocessing pool, not an executor: leaving the block early (an
+    # error, Ctrl-C, SIGTERM, a closed pipe) terminates its workers instead of waiting for them.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from zip(inputs, pool.imap(partial(_extract_one, source, fps=fps), inputs))
