@@ -37,6 +37,8 @@ def model_folder(folder: str | Path, kind: str, config_class, description: str) 
         SignkitError: ``config.json`` names another kind of model, or a file is missing or
             unreadable ("FOLDER: not a readable DESCRIPTION (...)").
     """
+    from safetensors import SafetensorError  # a truncated or damaged model.safetensors
+
     folder = Path(folder)
     try:
         meta = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
@@ -46,8 +48,13 @@ def model_folder(folder: str | Path, kind: str, config_class, description: str) 
         yield config_class(**{k: v for k, v in meta["config"].items() if k in names}), meta
     except SignkitError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise SignkitError(f"{folder}: not a readable {description} ({type(error).__name__}: {error})") from None
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
+        raise SignkitError(f"{folder}: not a readable {description} ({type(error).__name__}: {_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    """An exception's message up to its first line break (torch's size mismatches run to dozens)."""
+    return (str(error).strip().splitlines() or [""])[0]
 
 
 class ModelFolderMixin:

@@ -244,7 +244,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
         if folder is None or not (folder / STATE_FILE).is_file():
             raise SignkitError(f"{config.resume_from_checkpoint}: no checkpoint to resume from"
                                + (f" in {output / CHECKPOINTS}" if config.resume_from_checkpoint == "latest" else ""))
-        accelerator.load_state(str(folder))
+        _load_checkpoint(accelerator, folder)
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
         step, best, resumed = state["step"], state["best"], state["step"]
         log.info(f"resumed from {folder} at step {step}")
@@ -322,6 +322,30 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     accelerator.wait_for_everyone()
     accelerator.end_training()
     return {"step": step, "best": best, "resumed_from": resumed}
+
+
+def _load_checkpoint(accelerator, folder: Path) -> None:
+    """``accelerator.load_state(folder)``, its failures one error naming the checkpoint: a damaged
+    file (a truncated ``optimizer.bin``), a model of other options (another ``--d-model``: torch's
+    size mismatch), or a random-state file that cannot be read, which Accelerate would skip with a
+    log line, resuming on other random numbers than the run it continues.
+
+    Raises:
+        SignkitError: the checkpoint cannot be loaded into this run.
+    """
+    import torch
+
+    states = folder / f"random_states_{accelerator.process_index}.pkl"
+    if not states.is_file():  # a run of fewer processes: said, not quietly skipped
+        log.info(f"{folder}: no random states for process {accelerator.process_index}; it resumes with fresh ones")
+    try:
+        if states.is_file():
+            torch.load(states, weights_only=False)  # signkit's own checkpoint, as Accelerate reads it
+        accelerator.load_state(str(folder))
+    except Exception as error:  # torch, safetensors and pickle each raise their own
+        lines = str(error).strip().splitlines() or [""]
+        cause = "a model of other options" if "size mismatch" in str(error) else f"{type(error).__name__}"
+        raise SignkitError(f"{folder}: cannot resume from this checkpoint ({cause}: {lines[0]})") from None
 
 
 def _forward(model, batch) -> tuple:

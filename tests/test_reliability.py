@@ -170,3 +170,67 @@ def test_sigterm_ends_the_extraction_workers(data, tmp_path):
     assert result.returncode == 143, result.stderr.decode()
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], alive
+
+
+SMALL = ["--d-model", "16", "--heads", "2", "--layers", "1", "--feed-forward", "32", "--batch-size", "5"]
+
+
+@pytest.fixture(scope="module")
+def small_models(tmp_path_factory):
+    """A t2p and a back-translation model of 2 steps on the PHOENIX14T sample, with a checkpoint at
+    each step (the t2p one's kept)."""
+    from conftest import shared_data
+
+    sample, folder = shared_data() / "phoenix14t" / "sample", tmp_path_factory.mktemp("small")
+    for command, name in (("train-t2p", "t2p"), ("train-bt", "bt")):
+        result = signkit(command, str(sample / "train.skels"), "-o", str(folder / name), *SMALL, "--max-steps", "2",
+                         "--checkpoint-every", "1")  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+    return folder, sample
+
+
+def _damaged(folder, name, tmp_path):
+    """A copy of a model folder with ``name`` cut to half its bytes."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    data = (copy / name).read_bytes()
+    (copy / name).write_bytes(data[: len(data) // 2])
+    return copy
+
+
+def test_a_truncated_model_is_named(small_models, tmp_path):
+    """t2p --model and backtranslate on a truncated model.safetensors printed "internal error"."""
+    folder, sample = small_models
+    t2p = _damaged(folder / "t2p", "model.safetensors", tmp_path / "a")
+    assert_error(signkit("t2p", "--model", str(t2p), input="am tag\n"), f"{t2p}: not a readable", "SafetensorError")
+    bt = _damaged(folder / "bt", "model.safetensors", tmp_path / "b")
+    assert_error(signkit("backtranslate", "--model", str(bt), str(sample / "dev.skels")), f"{bt}: not a readable",
+                 "SafetensorError")  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", ["optimizer.bin", "random_states_0.pkl", "--d-model 32"])
+def test_a_checkpoint_that_cannot_resume_is_named(small_models, damage, tmp_path):
+    """A truncated optimizer.bin and another --d-model printed "internal error" (a 39-line size
+    mismatch); an unreadable random-state file was skipped quietly, resuming on other random numbers."""
+    folder, sample = small_models
+    options = SMALL
+    if damage.startswith("--"):
+        model = shutil.copytree(folder / "t2p", tmp_path / "t2p")
+        options = [*SMALL[:1], "32", *SMALL[2:]]
+    else:
+        model = _damaged(folder / "t2p" / "checkpoints" / "checkpoint-2", damage, tmp_path / "c")
+        model = shutil.copytree(folder / "t2p", tmp_path / "t2p", ignore=shutil.ignore_patterns("checkpoint-2"))
+        shutil.copytree(tmp_path / "c" / "checkpoint-2", model / "checkpoints" / "checkpoint-2")
+    result = signkit("train-t2p", str(sample / "train.skels"), "-o", str(model), *options, "--max-steps", "3",
+                     "--resume-from-checkpoint", "latest")  # fmt: skip
+    checkpoint = model / "checkpoints" / "checkpoint-2"
+    assert_error(result, f"{checkpoint}: cannot resume from this checkpoint",
+                 "a model of other options" if damage.startswith("--") else "")  # fmt: skip
+
+
+def test_an_output_folder_that_is_a_file_is_named(data, tmp_path):
+    (tmp_path / "taken").write_text("a file\\n", encoding="utf-8")
+    assert_error(signkit("lexicon", str(data / "dgs-sentences" / "train"), "-o", str(tmp_path / "taken")),
+                 f"{tmp_path / 'taken'}: a file is there")  # fmt: skip
+    assert_error(signkit("train-t2p", str(data / "phoenix14t" / "sample" / "train.skels"), "-o", str(tmp_path / "taken"),
+                         "--max-steps", "1"), f"{tmp_path / 'taken'}: a file is there")  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import typer
 
 from signkit import log
-from signkit.commands.options import Quiet, Verbose
+from signkit.commands.options import Quiet, Verbose, check_output_folder
 
 EXAMPLES = [
     "signkit lexicon ../shared/data/dgs-sentences/train -o dgs-lexicon",
@@ -34,4 +34,5 @@ def command(
     from signkit.lexicons.corpus import lexicon
 
     log.configure(quiet, verbose)
+    check_output_folder(output)
     lexicon(sentences, output, signed_language=signed_language, spoken_language=spoken_language)

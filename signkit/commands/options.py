@@ -118,6 +118,18 @@ def import_in_background(*modules: str) -> None:
     threading.Thread(target=load, name="signkit-import", daemon=True).start()
 
 
+def check_output_folder(path: str) -> None:
+    """An output folder (``-o DIR``) may be new or a folder, not an existing file.
+
+    Raises:
+        SignkitError: ``path`` is a file (was NotADirectoryError or FileExistsError, an internal error).
+    """
+    from pathlib import Path
+
+    if Path(path).exists() and not Path(path).is_dir():
+        raise SignkitError(f"{path}: a file is there; -o names the folder to write")
+
+
 class _SameName(SignkitError):
     """Raised through :func:`read_inputs`' own handler: not one bad file, the whole batch."""
 
@@ -236,6 +248,7 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
                     settings[option.name] = settings[option.name] if given is None else given
             if settings["output_dir"] is None:
                 raise typer.BadParameter("the folder to write is missing", param_hint="-o/--output-dir")
+            check_output_folder(settings["output_dir"])
             result = function(config=TrainConfig(**settings), **values)
             best = f", best {metric.format(result['best'])}" if metric and result["best"] is not None else ""
             log.info(f"{function.__module__.rsplit('.', 1)[-1].replace('_', '-')}: {result['step']} steps{best}; "

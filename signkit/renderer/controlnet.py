@@ -138,13 +138,14 @@ def load_controlnet(folder: str | Path):
         SignkitError: the folder is missing, not a ControlNet, or its weights do not match.
     """
     from diffusers import ControlNetModel
+    from safetensors import SafetensorError
     from safetensors.torch import load_model
 
     folder = Path(folder)
     try:
         controlnet = _dualise(ControlNetModel.from_config(ControlNetModel.load_config(str(folder))))
         load_model(controlnet, str(folder / WEIGHTS))
-    except (OSError, ValueError, RuntimeError, KeyError) as error:
+    except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as error:
         raise SignkitError(f"{folder}: not a readable dual ControlNet ({type(error).__name__}: {error})") from None
     return controlnet.eval()
 
