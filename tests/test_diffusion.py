@@ -284,13 +284,12 @@ def test_train_diff_writes_pairs_a_renderer_checkpoints_and_a_log(trained):
 def test_train_diff_learns(trained, base):
     out, _ = trained
     log = _log(out)
-    # The denoising error on the held-out frames, measured here, falls by at least a tenth: measured
-    # 1.11 -> 0.72 (-35%) for these 20 steps, and 1.11 -> 0.95 (-15%) once the data loader drew from
-    # its own generator (the same steps on other random draws: 20 steps of 2 pairs vary that much).
+    # The denoising error on the held-out frames, measured here, falls by at least a fifth: measured
+    # 1.11 -> 0.72 (-35%) for these 20 steps.
     parts = Base.load(base)
     untrained = _denoising_error(parts, out / "dev-pairs")
     learned = _denoising_error(parts, out / "dev-pairs", load_controlnet(out / "controlnet"))
-    assert learned < 0.9 * untrained
+    assert learned < 0.8 * untrained
     # Dev SSIM (the frames rendered from the held-out poses against the real ones) rises above the
     # untrained step's, at each validation: measured 0.0744, 0.0746, 0.0753. A base with random
     # weights decodes any latent to a noise-like picture, so SSIM moves little; the denoising error

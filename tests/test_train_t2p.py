@@ -81,12 +81,11 @@ def _check_learning(model: Path, train: Path, dev: Path, sources: Path) -> float
     assert means[0] > means[1] > means[2], losses
     dev_dtw = read_log(model, "dev_dtw")
     assert sorted(dev_dtw) == list(range(0, STEPS + 1, EVERY))
-    # Baseline: the mean pose held still, measured here (12.0 on the PHOENIX14T dev split). The untrained model is
-    # several times farther from the dev poses (measured: 125 at step 0; DGS: 202); a trained one comes within twice
-    # it (PHOENIX14T: 15.6 at step 100, 14.9 at 200, 1.3 times; DGS: 15.4 against 9.6, 1.6 times): a few sentences
-    # teach no unseen sentence's motion, so the still pose is not beaten on dev.
+    # Baseline: the mean pose held still, measured here (12.0 on dev). The untrained model is several times farther
+    # from the dev poses (measured: 125 at step 0); a trained one comes within half again of it (15.6 at step 100,
+    # 14.9 at 200: a few sentences teach no unseen sentence's motion, so the still pose is not beaten on dev).
     still = _still_dtw(train, dev)
-    assert dev_dtw[0] > 3 * still and min(dev_dtw[step] for step in dev_dtw if step) < 2 * still, (still, dev_dtw)
+    assert dev_dtw[0] > 3 * still and min(dev_dtw[step] for step in dev_dtw if step) < 1.5 * still, (still, dev_dtw)
     # its training sentences it signs, not only their average: 5% under the still pose at least (the best
     # checkpoint: greedy decoding of a model this small wanders at some steps). Measured on the 2-core AMD EPYC
     # CI machine: the text model 8.87 against the still pose's 9.72 (-9%) at step 300, still falling
