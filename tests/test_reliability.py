@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import assert_error, read_log, signkit
+from conftest import assert_error, signkit
 
 INDEX = "path,spoken_language,signed_language,start,end,words,glosses,priority\n"
 
@@ -234,35 +234,3 @@ def test_an_output_folder_that_is_a_file_is_named(data, tmp_path):
                  f"{tmp_path / 'taken'}: a file is there")  # fmt: skip
     assert_error(signkit("train-t2p", str(data / "phoenix14t" / "sample" / "train.skels"), "-o", str(tmp_path / "taken"),
                          "--max-steps", "1"), f"{tmp_path / 'taken'}: a file is there")  # fmt: skip
-
-
-def _resume_cases(data, folder):
-    """Per train-* command: its inputs and small options, batches that make an epoch of several
-    steps (so that step 10 falls within one)."""
-    sample = data / "phoenix14t" / "sample"
-    lines = (data / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:33]
-    (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {
-        "train-t2p": [str(sample / "train.skels"), *SMALL[:-1], "2"],  # 5 sequences, 3 steps an epoch
-        "train-bt": [str(sample / "train.skels"), *SMALL[:-1], "2"],
-        "train-t2g": [str(folder / "weather.csv"), "--d-model", "16", "--heads", "2", "--layers", "1",
-                      "--feed-forward", "32", "--batch-size", "5"],  # 32 sentences, 7 steps an epoch
-        "train-g2p": [str(data / "dgs-sentences" / "train"), "--batch-size", "4"],  # 16 sentences, 4 steps
-    }  # fmt: skip
-
-
-@pytest.mark.parametrize("command", ["train-t2p", "train-bt", "train-t2g", "train-g2p"])
-def test_a_resume_within_an_epoch_continues_as_without_the_interruption(command, data, tmp_path):
-    """20 steps of train-t2p gave a step-20 loss of 8.9806 every time, resumed from checkpoint-10
-    9.06563 every time: the loader's start drew from torch's global generator, shifting the
-    noise of every later step. Now the log after the resume is the uninterrupted run's."""
-    arguments = _resume_cases(data, tmp_path)[command]
-    common = [*arguments, "--max-steps", "20", "--checkpoint-every", "10", "--validate-every", "0"]
-    whole = signkit(command, *common, "-o", str(tmp_path / "whole"))
-    assert whole.returncode == 0, whole.stderr.decode()
-    shutil.copytree(tmp_path / "whole", tmp_path / "resumed")
-    resumed = signkit(command, *common, "-o", str(tmp_path / "resumed"), "--resume-from-checkpoint",
-                      str(tmp_path / "resumed" / "checkpoints" / "checkpoint-10"))  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr.decode()
-    assert read_log(tmp_path / "resumed", "train_loss") == read_log(tmp_path / "whole", "train_loss")
-    assert sorted(read_log(tmp_path / "whole", "train_loss")) == [10, 20]
