@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import signal
@@ -234,3 +235,14 @@ def test_an_output_folder_that_is_a_file_is_named(data, tmp_path):
                  f"{tmp_path / 'taken'}: a file is there")  # fmt: skip
     assert_error(signkit("train-t2p", str(data / "phoenix14t" / "sample" / "train.skels"), "-o", str(tmp_path / "taken"),
                          "--max-steps", "1"), f"{tmp_path / 'taken'}: a file is there")  # fmt: skip
+
+
+def test_a_lexicon_written_again_keeps_only_the_clips_it_names(data, tmp_path):
+    """Re-running `signkit lexicon` into a folder left the earlier run's clips (190 clips for 92 rows)."""
+    train = data / "dgs-sentences" / "train"
+    assert signkit("lexicon", str(train), "-o", str(tmp_path / "lexicon")).returncode == 0
+    one = [str(train / "train_1_metadata.json")]
+    assert signkit("lexicon", *one, "-o", str(tmp_path / "lexicon")).returncode == 0
+    with open(tmp_path / "lexicon" / "index.csv", newline="", encoding="utf-8") as file:
+        named = sorted(row["path"] for row in csv.DictReader(file))
+    assert named and sorted(f"clips/{p.name}" for p in (tmp_path / "lexicon" / "clips").iterdir()) == named

@@ -157,7 +157,8 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
     Writes ``folder/index.csv`` and ``folder/clips/NAME_I.pose`` (the I-th gloss of sentence
     NAME, its frames ``spans[I]``), with the gloss as written, its lemma in lower case as the
     spoken word, and ``priority`` the clip's rank among clips of the same gloss (0 first). An
-    existing index is replaced.
+    existing index is replaced, and the clips of an earlier run that it no longer names are
+    removed.
 
     Args:
         sentences: the segmented sentences (:func:`read_sentences`).
@@ -193,6 +194,10 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
         writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    written = {row["path"] for row in rows}
+    for stale in (folder / "clips").glob("*.pose"):  # an earlier run's clips that this index does not name
+        if f"clips/{stale.name}" not in written:
+            stale.unlink()
     return len(rows)
 
 
