@@ -1,4 +1,7 @@
-"""Hostile and oversized input: a lexicon confined to its folder, devices refused (issue 18)."""
+"""Reliability (issue 18): hostile and oversized input (a lexicon confined to its folder, devices
+refused, bounded lines and cues), nothing lost or overwritten (one name from two inputs, no empty
+folder, no stale clips), SIGTERM, and errors that name the place (damaged models and checkpoints,
+an -o folder that is a file)."""
 
 from __future__ import annotations
 
