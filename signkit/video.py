@@ -18,8 +18,10 @@ import math
 import numbers
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
@@ -271,6 +273,27 @@ def write_png_frames(frames: Iterable[np.ndarray], folder: Path) -> int:
     if count == 0:
         raise SignkitError(f"{folder}: no frames to write")
     return count
+
+
+@contextmanager
+def spooled(path: str | Path) -> Iterator[Path]:
+    """A video path to decode: ``path`` itself, or for ``-`` standard input copied to a temporary
+    file (video containers such as MP4 are read by seeking, which a pipe cannot do), removed when
+    the block ends.
+
+    Raises:
+        SignkitError: ``-`` while standard input is a terminal (a video cannot be typed).
+    """
+    from signkit.pose.io import is_stdio, stdin_hint
+
+    if not is_stdio(path):
+        yield Path(path)
+        return
+    stdin_hint(None)
+    with tempfile.NamedTemporaryFile(prefix="signkit-stdin-", suffix=".video") as file:
+        shutil.copyfileobj(sys.stdin.buffer, file)
+        file.flush()
+        yield Path(file.name)
 
 
 def read_frames(path: Path) -> tuple[Iterator[np.ndarray], float | None]:

@@ -249,3 +249,15 @@ def test_a_lexicon_written_again_keeps_only_the_clips_it_names(data, tmp_path):
     with open(tmp_path / "lexicon" / "index.csv", newline="", encoding="utf-8") as file:
         named = sorted(row["path"] for row in csv.DictReader(file))
     assert named and sorted(f"clips/{p.name}" for p in (tmp_path / "lexicon" / "clips").iterdir()) == named
+
+
+def test_video_from_standard_input(data):
+    """`signkit frnet - < video.mp4` said "-: no such file or folder" and `signkit frnet < video.mp4`
+    asked for an argument; extract said "-: no such file" after starting."""
+    video = data / "videos" / "asl_house.mp4"
+    named = signkit("frnet", str(video))
+    assert named.returncode == 0, named.stderr.decode()
+    for args in (["frnet", "-"], ["frnet"]):
+        piped = signkit(*args, input=video.read_bytes())
+        assert piped.returncode == 0 and piped.stdout == named.stdout, piped.stderr.decode()
+    assert_error(signkit("extract", "-", input=video.read_bytes()), "extract reads videos and folders by name")

@@ -41,7 +41,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def command(
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders (or a folder of them)."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Videos, PNG frame folders, or OpenPose JSON folders (or a folder of them), by name: each output is named after its input, so standard input is not read."),
     output: Output = None,
     source: str = typer.Option("video", "--from", callback=one_of("video", "openpose"), metavar="video|openpose",
                                help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
@@ -58,6 +58,9 @@ def command(
 
     log.configure(quiet, verbose)
     refuse_binary_terminal(output)  # before minutes of MediaPipe, not after
+    if any(is_stdio(path) for path in inputs):
+        raise SignkitError("extract reads videos and folders by name (each output is named after its input), not "
+                           "standard input: save the video to a file and give its path")  # fmt: skip
     if source == OPENPOSE:
         inputs = openpose_clips(inputs)
     if share is not None:

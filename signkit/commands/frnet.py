@@ -34,7 +34,7 @@ EXAMPLES = [
 
 
 def command(
-    video: str = typer.Argument(..., metavar="VIDEO", help="A video file, or a folder of PNG frames."),
+    video: str = typer.Argument("-", metavar="[VIDEO]", help="A video file, or a folder of PNG frames; '-' or none: standard input."),
     output: Output = None,
     to: VideoTo = None,
     block_size: FRNetBlockSize = FRNET_DEFAULTS.block_size,
@@ -45,17 +45,15 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from pathlib import Path
-
     from signkit.renderer.frnet import FRNetConfig, frnet_frames
     from signkit.renderer.render import write_frames
-    from signkit.video import read_frames
+    from signkit.video import read_frames, spooled
 
     log.configure(quiet, verbose)
     check_video_output(to, output)
-    frames, video_fps = read_frames(Path(video))
     config = FRNetConfig(block_size=block_size, constant=constant, kernel=kernel)
-    with log.progress("frnet", unit="frames") as advance:
+    with spooled(video) as path, log.progress("frnet", unit="frames") as advance:
+        frames, video_fps = read_frames(path)
         count = write_frames(frnet_frames(frames, config, video), output, fps or video_fps or 25.0, fmt=to,
                              on_frame=advance)  # fmt: skip
     log.detail(f"{video}: {count} FR-Net frames")
