@@ -9,3 +9,9 @@ Library code raises :class:`SignkitError` for every failure caused by the input 
 
 class SignkitError(Exception):
     """A failure of the input or the run, reported to the user as ``Error: <message>``, exit 1."""
+
+
+def first_line(error: BaseException) -> str:
+    """A library exception's message up to its first line break, for a one-line ``Error:`` that
+    wraps it (torch's size mismatches run to dozens of lines)."""
+    return (str(error).strip().splitlines() or [""])[0]

@@ -15,7 +15,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from signkit import __version__
-from signkit.errors import SignkitError
+from signkit.errors import SignkitError, first_line
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -49,12 +49,7 @@ def model_folder(folder: str | Path, kind: str, config_class, description: str) 
     except SignkitError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
-        raise SignkitError(f"{folder}: not a readable {description} ({type(error).__name__}: {_first_line(error)})") from None
-
-
-def _first_line(error: BaseException) -> str:
-    """An exception's message up to its first line break (torch's size mismatches run to dozens)."""
-    return (str(error).strip().splitlines() or [""])[0]
+        raise SignkitError(f"{folder}: not a readable {description} ({type(error).__name__}: {first_line(error)})") from None
 
 
 class ModelFolderMixin:

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from signkit import log
-from signkit.errors import SignkitError
+from signkit.errors import SignkitError, first_line
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "signkit_state.json"
@@ -343,9 +343,8 @@ def _load_checkpoint(accelerator, folder: Path) -> None:
             torch.load(states, weights_only=False)  # signkit's own checkpoint, as Accelerate reads it
         accelerator.load_state(str(folder))
     except Exception as error:  # torch, safetensors and pickle each raise their own
-        lines = str(error).strip().splitlines() or [""]
         cause = "a model of other options" if "size mismatch" in str(error) else f"{type(error).__name__}"
-        raise SignkitError(f"{folder}: cannot resume from this checkpoint ({cause}: {lines[0]})") from None
+        raise SignkitError(f"{folder}: cannot resume from this checkpoint ({cause}: {first_line(error)})") from None
 
 
 def _forward(model, batch) -> tuple:
