@@ -73,11 +73,15 @@ def corpora(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def model(corpora, tmp_path_factory) -> Path:
     """The one trained back-translation model of this module: 400 steps on both training sets
-    together, validated on the PHOENIX14T sample's dev split (BLEU-4) every 200 steps."""
+    together, validated on the PHOENIX14T sample's dev split (BLEU-4) before and after training.
+    The model kept is the best dev step's: validated in between too, five dev sentences no
+    training sentence teaches can pick a half-trained step (measured: dev BLEU-4 9.2 at step 200,
+    7.6 at 400, and the step-200 model's BLEU on its training sentences 57), which is not what
+    the tests of learning below ask about."""
     folder = tmp_path_factory.mktemp("bt") / "model"
     result = signkit("train-bt", str(corpora["phoenix"]), str(corpora["dgs"]), "--dev",
                      str(corpora["phoenix"].with_name("dev.skels")), "-o", str(folder), *TINY, "--max-steps", "400",
-                     "--batch-size", "7", "--learning-rate", "2e-3", "--validate-every", "200")  # fmt: skip
+                     "--batch-size", "7", "--learning-rate", "2e-3", "--validate-every", "400")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
     return folder
 
@@ -99,7 +103,7 @@ def test_train_bt_learns_both_training_sets(model, corpora):
     assert (model / "glosses.txt").read_text(encoding="utf-8").split() == sorted(glosses)
     assert {"model.safetensors", "tokenizer.json", "glosses.txt", "log.csv"} <= {p.name for p in model.iterdir()}
     assert {row["name"] for row in _log(model)} == {"train_loss", "train_translation", "train_recognition", "lr", "dev_bleu4"}
-    assert sorted(int(row["step"]) for row in _log(model) if row["name"] == "dev_bleu4") == [0, 200, 400]
+    assert sorted(int(row["step"]) for row in _log(model) if row["name"] == "dev_bleu4") == [0, 400]
 
 
 def test_backtranslate_reads_standard_input(model, corpora):
