@@ -229,8 +229,12 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
         raise SignkitError("no training examples")
     grouped = config.group_by_length and lengths is not None
     sampler = LengthGroupedSampler(lengths, config.batch_size, config.seed) if grouped else None
+    # The loader draws from its own generator, not torch's global one: a run resumed within an
+    # epoch starts its loader where the run it continues did not, and a draw there from the global
+    # generator would shift the noise and dropout of every later step
     loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, shuffle=sampler is None,
-                                         sampler=sampler, collate_fn=collate, drop_last=False)  # fmt: skip
+                                         sampler=sampler, collate_fn=collate, drop_last=False,
+                                         generator=torch.Generator().manual_seed(config.seed))  # fmt: skip
     # the fused kernel: one pass over all parameters (on a CPU several times faster than the loop)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay,
                                   fused=True)  # fmt: skip

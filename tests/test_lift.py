@@ -85,7 +85,7 @@ def test_lift3d_command_reports_a_sequence_it_cannot_lift_and_writes_the_others(
     lines = result.stderr.decode().splitlines()
     assert result.returncode == 1 and lines == [
         f"Error: {broken}: no frame shows both shoulders; cannot lift",
-        "Error: 0 inputs and 1 sequences failed (each named above); the others were written",
+        "Error: 1 input or sequence failed (each named above); the other 4 sequences were written",
     ], lines
     with h5py.File(out) as h5:  # the others, read without signkit
         names = []

@@ -6,6 +6,7 @@ an -o folder that is a file)."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -14,7 +15,9 @@ import sys
 
 import pytest
 
-from conftest import assert_error, signkit
+from conftest import assert_error, read_log, signkit
+from signkit.pose.io import read_sequences
+from signkit.pose.layouts import component_slice
 
 INDEX = "path,spoken_language,signed_language,start,end,words,glosses,priority\n"
 
@@ -134,6 +137,62 @@ def test_one_name_from_two_files_is_refused_naming_both(command, data, tmp_path)
     result = signkit(command, str(first), str(second), "-o", str(tmp_path / "out.h5"))
     assert_error(result, f"{first} and {second} both hold a sequence named 'x'")
     assert not (tmp_path / "out.h5").exists()
+
+
+@pytest.mark.parametrize("command", ["clean", "lift3d", "convert"])
+def test_a_bad_sequence_is_named_and_every_good_one_written(command, data, tmp_path):
+    """lift3d and clean on a .skels whose line 2 is bad wrote sequence 1 and dropped the good
+    sequence 3. The rule of every command that writes one output per sequence: the bad sequence
+    is named with its file and line, every good one is written, in order, and the exit status is 1."""
+    lines = (data / "phoenix14t" / "sample" / "dev.skels").read_text(encoding="utf-8").splitlines()[:3]
+    lines[1] = lines[1].replace(" ", " oops ", 1)
+    (tmp_path / "in.skels").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extra = ["--no-trim"] if command == "clean" else []
+    result = signkit(command, str(tmp_path / "in.skels"), *extra, "-o", str(tmp_path / "out.h5"))
+    assert result.returncode == 1
+    assert f"{tmp_path / 'in.skels'}:2: 'oops' is not a number" in result.stderr.decode()
+    assert [s.name for s in read_sequences(tmp_path / "out.h5")] == ["000001", "000003"]
+
+
+def test_a_bad_h5_sequence_is_named_and_every_good_one_written(data, tmp_path):
+    """The same rule for the groups of an .h5 file: one without its frame rate is named."""
+    import h5py
+
+    assert signkit("convert", str(data / "phoenix14t" / "sample" / "dev.skels"), "-o", str(tmp_path / "in.h5")).returncode == 0
+    names = [s.name for s in read_sequences(tmp_path / "in.h5")]
+    with h5py.File(tmp_path / "in.h5", "a") as h5:
+        del h5[names[1]].attrs["fps"]
+    result = signkit("convert", str(tmp_path / "in.h5"), "-o", str(tmp_path / "out.skels"))
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [
+        f"Error: {tmp_path / 'in.h5'}: sequence {names[1]}: no 'fps' attribute (its frame rate)",
+        "Error: 1 input or sequence failed (each named above); the other 4 sequences were written"]
+    assert [s.name for s in read_sequences(tmp_path / "out.skels")] == names[:1] + names[2:]
+
+
+def test_one_definition_of_a_missing_point(data, tmp_path):
+    """info said 0% of the hand points were missing in a .pose whose hands are NaN with
+    confidence 1 (as other tools write them), convert marked them missing. A point is missing
+    when a value is NaN, when it is masked or when its confidence is 0, for every command."""
+    import numpy as np
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+
+    pose = Pose.read((data / "asl-lexicon" / "ase" / "hello.pose").read_bytes())
+    values = np.ma.filled(pose.body.data.astype(np.float32), np.nan)  # masked -> NaN, confidence 1 everywhere
+    body = NumPyPoseBody(fps=pose.body.fps, data=np.ma.masked_array(values, mask=np.zeros(values.shape, bool)),
+                         confidence=np.ones(pose.body.confidence.shape, np.float32))  # fmt: skip
+    with (tmp_path / "nan.pose").open("wb") as file:
+        Pose(pose.header, body).write(file)
+    expected = {c.name: float(np.isnan(values[:, 0, component_slice(pose.header, c.name)]).any(axis=-1).mean())
+                for c in pose.header.components}  # fmt: skip
+    assert expected["LEFT_HAND_LANDMARKS"] == 1.0 and 0.9 < expected["FACE_LANDMARKS"] < 1
+    assert signkit("convert", str(tmp_path / "nan.pose"), "-o", str(tmp_path / "nan.h5")).returncode == 0
+    for file in ("nan.pose", "nan.h5"):
+        missing = json.loads(signkit("info", "--json", str(tmp_path / file)).stdout)["missing"]
+        assert missing == pytest.approx(expected), file
+    (sequence,) = read_sequences(tmp_path / "nan.h5")
+    assert np.array_equal(sequence.pose.body.confidence[:, 0] == 0, np.isnan(values[:, 0]).any(axis=-1))
 
 
 def _terminated_when(args: list[str], ready, timeout: float = 120) -> tuple[subprocess.CompletedProcess, list]:
@@ -261,3 +320,40 @@ def test_video_from_standard_input(data):
         piped = signkit(*args, input=video.read_bytes())
         assert piped.returncode == 0 and piped.stdout == named.stdout, piped.stderr.decode()
     assert_error(signkit("extract", "-", input=video.read_bytes()), "extract reads videos and folders by name")
+
+
+def _resume_case(command: str, data, folder) -> list[str]:
+    """A train-* command's inputs and small options, with batches that make an epoch of several
+    steps (so that step 10 falls within one)."""
+    sample = data / "phoenix14t" / "sample"
+    if command in ("train-t2p", "train-bt"):
+        return [str(sample / "train.skels"), *SMALL[:-1], "2"]  # 5 sequences, 3 steps an epoch
+    if command == "train-t2g":
+        lines = (data / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:33]
+        (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return [str(folder / "weather.csv"), *SMALL]  # 32 sentences, 7 steps an epoch
+    if command == "train-g2p":
+        return [str(data / "dgs-sentences" / "train"), "--batch-size", "4"]  # 16 sentences, 4 steps
+    from signkit.renderer.controlnet import build_base
+
+    video = data / "videos" / "autsl_signer0_sample1000.mp4"  # every third of 43 frames: 8 steps an epoch
+    return [str(video), "--keypoints", str(video.with_suffix(".holistic.pose")), "--base",
+            str(build_base(folder / "base", "tiny", seed=0)), "--resolution", "64", "--every", "3",
+            "--batch-size", "2", "--inference-steps", "2"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["train-t2p", "train-bt", "train-t2g", "train-g2p", "train-diff"])
+def test_a_resume_within_an_epoch_continues_as_without_the_interruption(command, data, tmp_path):
+    """20 steps of train-t2p gave a step-20 loss of 8.9806 every time, resumed from checkpoint-10
+    9.06563 every time: the loader's start drew from torch's global generator, shifting the
+    noise of every later step. Now the log after the resume is the uninterrupted run's."""
+    arguments = _resume_case(command, data, tmp_path)
+    common = [*arguments, "--max-steps", "20", "--checkpoint-every", "10", "--validate-every", "0"]
+    whole = signkit(command, *common, "-o", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr.decode()
+    shutil.copytree(tmp_path / "whole", tmp_path / "resumed")
+    resumed = signkit(command, *common, "-o", str(tmp_path / "resumed"), "--resume-from-checkpoint",
+                      str(tmp_path / "resumed" / "checkpoints" / "checkpoint-10"))  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert read_log(tmp_path / "resumed", "train_loss") == read_log(tmp_path / "whole", "train_loss")
+    assert sorted(read_log(tmp_path / "whole", "train_loss")) == [10, 20]

@@ -19,7 +19,8 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Confidence, Fps, From, Output, PoseFiles, Quiet, To, Verbose, read_inputs
+from signkit.commands.options import (Confidence, Fps, From, Output, PoseFiles, Quiet, To, Verbose, read_inputs,
+                                     some_failed)  # fmt: skip
 
 EXAMPLES = [
     "signkit clean ../shared/data/phoenix14t/sample/dev.skels -o dev-clean.skels",
@@ -45,7 +46,6 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.errors import SignkitError
     from signkit.pose.io import write_sequences
     from signkit.prep.clean import CleanReport, clean
     from signkit.text.annotations import read_texts
@@ -68,5 +68,4 @@ def command(
     for error in report.failed:
         log.console.print(f"Error: {error}", markup=False)
     if failures or report.failed:
-        raise SignkitError(f"{len(failures)} inputs and {len(report.failed)} sequences failed (each named above); "
-                           "the others were written")  # fmt: skip
+        raise some_failed(len(failures) + len(report.failed), written)

@@ -1,4 +1,8 @@
-"""Convert pose files between formats (.skels, .pose, .h5) and layouts (to PT-50)."""
+"""Convert pose files between formats (.skels, .pose, .h5) and layouts (to PT-50).
+
+A sequence that cannot be read (a bad .skels line, a bad .h5 group) is named, every other one
+written, and the exit status is 1.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose
+from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose, read_inputs, some_failed
 
 EXAMPLES = [
     'signkit convert ../shared/data/phoenix14t/sample/dev.skels -o dev.h5',
@@ -33,10 +37,13 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.pose.io import read_sequences, write_sequences
     from signkit.pose.convert import convert
+    from signkit.pose.io import write_sequences
 
     log.configure(quiet, verbose)
-    sequences = read_sequences(file, source_format, fps)
+    failures: list[str] = []
+    sequences = read_inputs([file] if file else None, source_format, fps, failures)
     count = write_sequences(convert(sequences, layout), output, target_format)
     log.detail(f"converted {count} sequences")
+    if failures:
+        raise some_failed(len(failures), count)

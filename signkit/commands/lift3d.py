@@ -27,6 +27,7 @@ from signkit.commands.options import (
     To,
     Verbose,
     read_inputs,
+    some_failed,
     torch_device,
 )
 
@@ -58,7 +59,6 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.errors import SignkitError
     from signkit.pose.io import write_sequences
     from signkit.prep.lift import lift3d
 
@@ -87,5 +87,4 @@ def command(
     written = write_sequences(lifted(), output, target_format)
     log.detail(f"lift3d: {written} sequences written")
     if failures or unlifted:
-        raise SignkitError(f"{len(failures)} inputs and {len(unlifted)} sequences failed (each named above); "
-                           "the others were written")  # fmt: skip
+        raise some_failed(len(failures) + len(unlifted), written)

@@ -135,16 +135,22 @@ class _SameName(SignkitError):
 
 
 def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, failures: list[str]) -> Iterator:
-    """The sequences of every file in order (none: standard input), for commands that go on
-    past a bad file: a file that cannot be read is named on stderr as it happens, its error
-    appended to ``failures``, and the next file read. Two sequences of one name (``a/x.pose``
-    and ``b/x.pose``) raise SignkitError naming both files: one output holds each name once."""
+    """The sequences of every file in order (none: standard input), for the commands that write
+    one output per sequence (clean, lift3d, convert), whose rule is: a bad sequence is named, every
+    good one written, exit 1. A file that cannot be read, or one sequence of it that cannot (a
+    ``.skels`` line, an ``.h5`` group), is named on stderr as it happens, its error appended to
+    ``failures``, and the next sequence read. Two sequences of one name (``a/x.pose`` and
+    ``b/x.pose``) raise SignkitError naming both files: one output holds each name once."""
     from signkit.pose.io import read_sequences
+
+    def failed(error: SignkitError) -> None:
+        failures.append(str(error))
+        log.console.print(f"Error: {error}", markup=False)
 
     seen: dict[str, str] = {}
     for file in files or ["-"]:
         try:
-            for sequence in read_sequences(file, fmt, fps):
+            for sequence in read_sequences(file, fmt, fps, on_error=failed):
                 if sequence.name in seen:
                     raise _SameName(f"{seen[sequence.name]} and {file} both hold a sequence named {sequence.name!r}; "
                                     "one output holds each name once: rename one")  # fmt: skip
@@ -153,8 +159,14 @@ def read_inputs(files: list[str] | None, fmt: str | None, fps: float | None, fai
         except _SameName:
             raise
         except SignkitError as error:
-            failures.append(str(error))
-            log.console.print(f"Error: {error}", markup=False)
+            failed(error)
+
+
+def some_failed(failed: int, written: int) -> SignkitError:
+    """The closing error (exit 1) of a command that wrote every good sequence past ``failed``
+    bad inputs or sequences, each already named on stderr."""
+    return SignkitError(f"{failed} {'input or sequence' if failed == 1 else 'inputs or sequences'} failed "
+                        f"(each named above); the other {written} sequences were written")  # fmt: skip
 
 
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (initialisation and data order).")]

@@ -17,14 +17,17 @@
     for every layout but pt50, which signkit defines); file attribute ``format_version`` (1).
 
 Every reader yields :class:`Sequence` and raises :class:`SignkitError` naming the file and the
-line or sequence at fault; every writer takes an iterable of them.
+line or sequence at fault; every writer takes an iterable of them. The readers of many sequences
+(``.skels``, ``.h5``) take ``on_error``: a bad sequence is handed to it and the next one read, the
+rule of the commands that write one output per sequence (a bad sequence is named, every good one
+written, exit 1).
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,13 +39,25 @@ from pose_format.utils.reader import BufferReader
 from signkit.errors import SignkitError
 from signkit.pose import FORMATS, H5, POSE, SKELS  # noqa: F401  (re-exported)
 from signkit.pose.layouts import CUSTOM, PT50, header_for, pt50_header
-from signkit.pose.sequence import Sequence, make_pose, person0
+from signkit.pose.sequence import Sequence, make_pose, mark_missing, person0
 
 SUFFIXES = {".skels": SKELS, ".pose": POSE, ".h5": H5, ".hdf5": H5}
 SIBLINGS = ("text", "gloss", "files")
 H5_FORMAT_VERSION = 1
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 DEFAULT_FPS = 25.0
+
+OnError = Callable[[SignkitError], None] | None  # given: a bad sequence is handed to it and skipped
+
+
+def _each(read: Callable[[], Sequence], on_error: OnError) -> Iterator[Sequence]:
+    """The sequence ``read()`` gives, or none when it fails and ``on_error`` takes the error."""
+    try:
+        yield read()
+    except SignkitError as error:
+        if on_error is None:
+            raise
+        on_error(error)
 
 
 def format_of_path(path: str | Path) -> str | None:
@@ -156,8 +171,8 @@ def skels_lines(text: str) -> list[str]:
     return text.rstrip("\r\n\t ").splitlines()
 
 
-def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = None,
-               fps: float = DEFAULT_FPS, header: PoseHeader | None = None) -> Iterator[Sequence]:  # fmt: skip
+def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = None, fps: float = DEFAULT_FPS,
+               header: PoseHeader | None = None, on_error: OnError = None) -> Iterator[Sequence]:  # fmt: skip
     """Read ``.skels`` text into sequences.
 
     Args:
@@ -166,29 +181,29 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
         siblings: lines of the ``text``, ``gloss`` and ``files`` files, each as long as ``text``.
         fps: frame rate (``.skels`` does not store one; PHOENIX14T and How2Sign t2p use 25).
         header: the layout of the frames; PT-50 by default.
+        on_error: given, a bad line's error is handed to it and the next line read.
 
     Yields:
         One :class:`Sequence` per line, named from ``files`` or else ``000001``, ``000002``...;
         its pose (frames, 1, joints, 3) float32 with confidence 1.
 
     Raises:
-        SignkitError: no sequence at all, or a bad line (see :func:`parse_skels_line`), raised
-            when iteration reaches it.
+        SignkitError: no sequence at all, or (without ``on_error``) a bad line (see
+            :func:`parse_skels_line`), raised when iteration reaches it.
     """
     header = header or pt50_header()
     siblings = siblings or {}
     lines = skels_lines(text)
     if not any(line.strip() for line in lines):
         raise SignkitError(f"{name}: no sequences (empty input)")
+    names = siblings.get("files")
     for number, line in enumerate(lines, start=1):
-        data = parse_skels_line(line, f"{name}:{number}", header)
-        names = siblings.get("files")
-        yield Sequence(
+        yield from _each(lambda: Sequence(
             name=names[number - 1] if names else f"{number:06d}",
-            pose=make_pose(header, data, None, fps),
+            pose=make_pose(header, parse_skels_line(line, f"{name}:{number}", header), None, fps),
             text=siblings["text"][number - 1] if "text" in siblings else None,
             gloss=siblings["gloss"][number - 1] if "gloss" in siblings else None,
-        )
+        ), on_error)  # fmt: skip
 
 
 def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[str]]:
@@ -239,7 +254,7 @@ def read_pose(content: bytes, name: str) -> Sequence:
         raise SignkitError(f"{name}: the pose has no {'frames' if frames == 0 else 'person'}")
     if not pose.body.fps > 0:
         raise SignkitError(f"{name}: frame rate {pose.body.fps} is not positive")
-    return Sequence(name=Path(name).stem, pose=pose)
+    return Sequence(name=Path(name).stem, pose=mark_missing(pose))
 
 
 def write_pose(sequence: Sequence, file: BinaryIO) -> None:
@@ -255,19 +270,20 @@ def write_pose(sequence: Sequence, file: BinaryIO) -> None:
 # --- .h5 ----------------------------------------------------------------------------------------
 
 
-def read_h5(content: bytes, name: str) -> Iterator[Sequence]:
+def read_h5(content: bytes, name: str, on_error: OnError = None) -> Iterator[Sequence]:
     """Read every sequence of a signkit HDF5 file's bytes, in the order they were written.
 
     Args:
         content: the file's bytes.
         name: the file name for messages.
+        on_error: given, a bad sequence's error is handed to it and the next sequence read.
 
     Yields:
         One :class:`Sequence` per group holding a ``data`` dataset, named by its group path;
         its pose (T, 1, J, D) float32, NaN data read as missing.
 
     Raises:
-        SignkitError: not an HDF5 file; no sequence; a sequence without ``fps``, with a frame
+        SignkitError: not an HDF5 file; no sequence; (without ``on_error``) a sequence without ``fps``, with a frame
             rate that is not positive, an unknown layout and no ``header`` attribute, data that
             does not fit the layout, confidence of another shape, or no frames. The message
             names the file and the sequence.
@@ -282,7 +298,7 @@ def read_h5(content: bytes, name: str) -> Iterator[Sequence]:
         found = False
         for path, group in _h5_sequence_groups(file):
             found = True
-            yield _h5_sequence(path, group, name)
+            yield from _each(lambda: _h5_sequence(path, group, name), on_error)
         if not found:
             raise SignkitError(f"{name}: no sequences (no group with a 'data' dataset)")
 
@@ -303,15 +319,14 @@ def _h5_sequence_groups(group, prefix: str = ""):
 def _h5_sequence(path: str, group, name: str) -> Sequence:
     where = f"{name}: sequence {path}"
     attrs = group.attrs
-    try:
-        data = np.asarray(group["data"], dtype=np.float32)
-        confidence = np.asarray(group["confidence"], dtype=np.float32) if "confidence" in group else None
-        fps = float(attrs["fps"])
-        layout = str(attrs.get("layout", CUSTOM))
-        if not fps > 0:
-            raise SignkitError(f"{where}: frame rate {fps} is not positive")
-    except KeyError as error:
-        raise SignkitError(f"{where}: missing {error}") from None
+    if "fps" not in attrs:
+        raise SignkitError(f"{where}: no 'fps' attribute (its frame rate)")
+    data = np.asarray(group["data"], dtype=np.float32)
+    confidence = np.asarray(group["confidence"], dtype=np.float32) if "confidence" in group else None
+    fps = float(attrs["fps"])
+    layout = str(attrs.get("layout", CUSTOM))
+    if not fps > 0:
+        raise SignkitError(f"{where}: frame rate {fps} is not positive")
     if "header" in attrs:
         header = PoseHeader.read(BufferReader(bytes(np.asarray(attrs["header"]).tobytes())))
     else:

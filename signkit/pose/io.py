@@ -87,11 +87,12 @@ def read_bytes(path: str | Path | None, what: str | None = None) -> tuple[bytes,
     return content, name
 
 
-def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None) -> Iterator[Sequence]:
+def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None,
+                   on_error: formats.OnError = None) -> Iterator[Sequence]:  # fmt: skip
     """Read the sequences of a pose file or of standard input.
 
     Args:
-        path, fmt, fps: as :func:`open_sequences`.
+        path, fmt, fps, on_error: as :func:`open_sequences`.
 
     Returns:
         An iterator over the :class:`Sequence` objects, read lazily.
@@ -100,11 +101,11 @@ def read_sequences(path: str | Path | None, fmt: str | None = None, fps: float |
         SignkitError: as :func:`open_sequences`: at once for a missing file or empty input, while
             iterating for bad data.
     """
-    return open_sequences(path, fmt, fps)[1]
+    return open_sequences(path, fmt, fps, on_error)[1]
 
 
-def open_sequences(path: str | Path | None, fmt: str | None = None,
-                   fps: float | None = None) -> tuple[str, Iterator[Sequence]]:  # fmt: skip
+def open_sequences(path: str | Path | None, fmt: str | None = None, fps: float | None = None,
+                   on_error: formats.OnError = None) -> tuple[str, Iterator[Sequence]]:  # fmt: skip
     """Open a pose file or standard input: its format and an iterator over its sequences.
 
     Args:
@@ -112,6 +113,8 @@ def open_sequences(path: str | Path | None, fmt: str | None = None,
         fmt: force a format (``skels``, ``pose``, ``h5``); else the suffix, else sniffing.
         fps: frame rate for ``.skels`` (which stores none; default 25 fps), and an override for
             the others.
+        on_error: given, a bad sequence of a ``.skels`` or ``.h5`` file (a line, a group) is
+            handed to it and the next one read; a file that cannot be read at all still raises.
 
     Returns:
         ``(fmt, sequences)``: the format name used, and an iterator over the :class:`Sequence`
@@ -123,12 +126,12 @@ def open_sequences(path: str | Path | None, fmt: str | None = None,
     """
     content, name = read_bytes(path)
     fmt = fmt or (None if is_stdio(path) else formats.format_of_path(path)) or formats.sniff(content[:16])
-    return fmt, _sequences(content, name, path, fmt, fps)
+    return fmt, _sequences(content, name, path, fmt, fps, on_error)
 
 
-def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None) -> Iterator[Sequence]:
+def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None, on_error) -> Iterator[Sequence]:
     if fmt == formats.H5:
-        sequences = formats.read_h5(content, name)
+        sequences = formats.read_h5(content, name, on_error)
     elif fmt == formats.POSE:
         sequences = iter([formats.read_pose(content, name)])
     else:
@@ -137,7 +140,7 @@ def _sequences(content: bytes, name: str, path, fmt: str, fps: float | None) -> 
         text = decode_text(content, name)
         count = len(formats.skels_lines(text))
         siblings = {} if is_stdio(path) else formats.read_skels_siblings(Path(path), count)
-        sequences = formats.read_skels(text, name, siblings, fps=fps or formats.DEFAULT_FPS)
+        sequences = formats.read_skels(text, name, siblings, fps=fps or formats.DEFAULT_FPS, on_error=on_error)
     for sequence in sequences:
         if fps and fmt != formats.SKELS:
             sequence.pose.body.fps = fps

@@ -4,6 +4,10 @@ Files of many sequences (``.skels``, ``.h5``) hold one :class:`Sequence` each; a
 holds one. The pose itself is always a ``pose_format.Pose``: ``pose.body.data`` is a masked array
 of shape (frames, people, points, dims), ``pose.body.confidence`` has shape (frames, people,
 points), ``pose.body.fps`` is frames per second. signkit works on person 0.
+
+A point is missing, for every command, when any of its values is not finite (NaN), when it is
+masked, or when its confidence is 0. Every reader marks missing points the one way a ``Pose``
+built here holds them (:func:`mark_missing`): confidence 0, values 0 and masked.
 """
 
 from __future__ import annotations
@@ -62,22 +66,43 @@ def make_pose(header: PoseHeader, data: np.ndarray, confidence: np.ndarray | Non
         confidence: (frames, points) in [0, 1], or None for 1 wherever data is finite.
         fps: frames per second.
 
-    Points with NaN data get value 0 and confidence 0; points with confidence 0 are masked.
+    Points with a non-finite value or confidence 0 are missing: values 0, confidence 0, masked.
 
     Returns:
         A ``pose_format.Pose`` with one person: ``body.data`` a float32 masked array (frames, 1,
         points, dims), ``body.confidence`` float32 (frames, 1, points).
     """
     data = np.asarray(data, dtype=np.float32)
-    missing = ~np.isfinite(data).all(axis=-1)
     if confidence is None:
         confidence = np.ones(data.shape[:2], dtype=np.float32)
-    confidence = np.where(missing, 0.0, np.asarray(confidence, dtype=np.float32)).astype(np.float32)
+    return Pose(header, _marked_body(data[:, None], np.asarray(confidence, dtype=np.float32)[:, None], fps))
+
+
+def mark_missing(pose: Pose) -> Pose:
+    """The pose with its missing points marked the one way (see the module): a point with a
+    non-finite value, a masked value or confidence 0 gets confidence 0, values 0, and is masked.
+
+    Args:
+        pose: any ``pose_format.Pose`` (frames, people, points, dims); a file written by another
+            tool may hold NaN with confidence 1, or masked points with confidence above 0.
+
+    Returns:
+        A new Pose of the same header and shapes, float32.
+    """
+    data = np.ma.getdata(pose.body.data).astype(np.float32)
+    masked = np.ma.getmaskarray(pose.body.data).any(axis=-1)
+    confidence = np.where(masked, 0.0, np.asarray(pose.body.confidence, dtype=np.float32))
+    return Pose(pose.header, _marked_body(data, confidence, pose.body.fps))
+
+
+def _marked_body(data: np.ndarray, confidence: np.ndarray, fps: float) -> NumPyPoseBody:
+    """A body from (frames, people, points, dims) values and (frames, people, points)
+    confidence, missing points (non-finite or confidence 0) marked."""
+    missing = ~np.isfinite(data).all(axis=-1) | (confidence == 0)
+    confidence = np.where(missing, 0.0, confidence).astype(np.float32)
     data = np.where(missing[..., None], 0.0, data).astype(np.float32)
-    mask = np.repeat((confidence == 0)[..., None], data.shape[-1], axis=-1)
-    body = NumPyPoseBody(fps=float(fps), data=np.ma.masked_array(data[:, None], mask=mask[:, None]),
-                         confidence=confidence[:, None])  # fmt: skip
-    return Pose(header, body)
+    mask = np.repeat(missing[..., None], data.shape[-1], axis=-1)
+    return NumPyPoseBody(fps=float(fps), data=np.ma.masked_array(data, mask=mask), confidence=confidence)
 
 
 def person0(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
