@@ -336,6 +336,18 @@ def test_train_diff_resumes_from_its_last_checkpoint(renderer, data, base, tmp_p
     assert any(row.startswith(f"{STEPS + 2},") and ",train_loss," in row for row in after)
 
 
+def test_render_diffusion_names_a_truncated_controlnet(renderer, data, tmp_path):
+    """A truncated ControlNet weights file printed "internal error"; it is named, exit 1."""
+    damaged = tmp_path / "renderer"
+    shutil.copytree(renderer, damaged, ignore=shutil.ignore_patterns("checkpoints", "pairs", "dev-pairs"))
+    weights = damaged / "controlnet" / "diffusion_pytorch_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    result = signkit("render", str(data / HELLO), "--style", "diffusion", "--model", str(damaged), "-o",
+                     str(tmp_path / "x.mp4"), env=ONE_THREAD)  # fmt: skip
+    assert_error(result, f"{damaged / 'controlnet'}: not a readable dual ControlNet", "SafetensorError")
+    assert not (tmp_path / "x.mp4").exists()
+
+
 def test_render_diffusion_writes_an_mp4_at_the_pose_rate(renderer, data, tmp_path):
     poses = data / HELLO
     frames = next(read_sequences(poses)).frames

@@ -120,6 +120,16 @@ def test_a_line_of_a_megabyte_is_refused_naming_it(tmp_path):
     assert_error(result, f"{tmp_path / 'ref.txt'}:2: more than 1,000 words")
 
 
+def test_t2p_writes_each_sequence_as_it_is_made(data):
+    """t2p held every sequence until the last line was signed (a 2 MB file: 1.3 GB after 10 s and
+    nothing written; 100 MB would have needed about 90 GB). It streams: the lines before one it
+    cannot sign have reached the pipe when it stops, naming that line."""
+    result = signkit("t2p", "--from", "gloss", "--no-fingerspell", "--lexicon", str(data / "asl-lexicon"),
+                     input="HELLO\nHELLO\nXQZW\n")  # fmt: skip
+    assert result.returncode == 1 and "<stdin>:3" in result.stderr.decode(), result.stderr.decode()
+    assert len(result.stdout.decode().splitlines()) == 2
+
+
 def test_a_cue_at_hour_999999_is_refused_naming_it():
     """It asked for 49.1 TiB of frames ("internal error: MemoryError", the cue not named)."""
     srt = "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n999999:00:00,000 --> 999999:00:01,000\nthank you\n"
@@ -241,14 +251,21 @@ SMALL = ["--d-model", "16", "--heads", "2", "--layers", "1", "--feed-forward", "
 @pytest.fixture(scope="module")
 def small_models(tmp_path_factory):
     """A t2p and a back-translation model of 2 steps on the PHOENIX14T sample, with a checkpoint at
-    each step (the t2p one's kept)."""
+    each step (the t2p one's kept), a text-to-gloss model of 2 steps on 32 PHOENIX14T sentences
+    and a gloss-to-pose (SLP-MoE) model of 2 steps on the DGS sentences."""
     from conftest import shared_data
 
-    sample, folder = shared_data() / "phoenix14t" / "sample", tmp_path_factory.mktemp("small")
-    for command, name in (("train-t2p", "t2p"), ("train-bt", "bt")):
-        result = signkit(command, str(sample / "train.skels"), "-o", str(folder / name), *SMALL, "--max-steps", "2",
+    data, folder = shared_data(), tmp_path_factory.mktemp("small")
+    sample = data / "phoenix14t" / "sample"
+    lines = (data / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:33]
+    (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for command, name, source in (("train-t2p", "t2p", sample / "train.skels"), ("train-bt", "bt", sample / "train.skels"),
+                                  ("train-t2g", "t2g", folder / "weather.csv")):  # fmt: skip
+        result = signkit(command, str(source), "-o", str(folder / name), *SMALL, "--max-steps", "2",
                          "--checkpoint-every", "1")  # fmt: skip
         assert result.returncode == 0, result.stderr.decode()
+    result = signkit("train-g2p", str(data / "dgs-sentences" / "train"), "-o", str(folder / "g2p"), "--max-steps", "2")
+    assert result.returncode == 0, result.stderr.decode()
     return folder, sample
 
 
@@ -262,13 +279,19 @@ def _damaged(folder, name, tmp_path):
 
 
 def test_a_truncated_model_is_named(small_models, tmp_path):
-    """t2p --model and backtranslate on a truncated model.safetensors printed "internal error"."""
+    """t2p --model, backtranslate, t2g and the hierarchy's g2p model with a truncated
+    model.safetensors printed "internal error" (the renderer's ControlNet: test_diffusion)."""
     folder, sample = small_models
     t2p = _damaged(folder / "t2p", "model.safetensors", tmp_path / "a")
     assert_error(signkit("t2p", "--model", str(t2p), input="am tag\n"), f"{t2p}: not a readable", "SafetensorError")
     bt = _damaged(folder / "bt", "model.safetensors", tmp_path / "b")
     assert_error(signkit("backtranslate", "--model", str(bt), str(sample / "dev.skels")), f"{bt}: not a readable",
                  "SafetensorError")  # fmt: skip
+    t2g = _damaged(folder / "t2g", "model.safetensors", tmp_path / "c")
+    assert_error(signkit("t2g", "--model", str(t2g), input="am tag\n"), f"{t2g}: not a readable", "SafetensorError")
+    g2p = _damaged(folder / "g2p", "model.safetensors", tmp_path / "d")
+    assert_error(signkit("t2p", "--pipeline", "hierarchical", "--from", "gloss", "--g2p-model", str(g2p), input="HAUS\n"),
+                 f"{g2p}: not a readable", "SafetensorError")  # fmt: skip
 
 
 @pytest.mark.parametrize("damage", ["optimizer.bin", "random_states_0.pkl", "--d-model 32"])
@@ -308,6 +331,35 @@ def test_a_lexicon_written_again_keeps_only_the_clips_it_names(data, tmp_path):
     with open(tmp_path / "lexicon" / "index.csv", newline="", encoding="utf-8") as file:
         named = sorted(row["path"] for row in csv.DictReader(file))
     assert named and sorted(f"clips/{p.name}" for p in (tmp_path / "lexicon" / "clips").iterdir()) == named
+
+
+def test_a_failed_train_diff_runs_again_on_its_pairs(data, tmp_path):
+    """A train-diff that failed after building its pairs refused its own retry ("holds training
+    pairs already; give a new folder"). Pairs of the same videos and settings are used again;
+    of other settings, refused naming the folder; a build that did not finish (no
+    metadata.jsonl), built again from nothing."""
+    from signkit.renderer.controlnet import build_base
+
+    video = data / "videos" / "autsl_signer0_sample1000.mp4"
+    args = [str(video), "--keypoints", str(video.with_suffix(".holistic.pose")), "--resolution", "64", "--every", "3",
+            "--max-steps", "1", "--batch-size", "2", "--inference-steps", "2", "-o", str(tmp_path / "m")]  # fmt: skip
+    (tmp_path / "empty").mkdir()
+    failed = signkit("train-diff", *args, "--base", str(tmp_path / "empty"))
+    assert failed.returncode == 1 and (tmp_path / "m" / "pairs" / "metadata.jsonl").is_file(), failed.stderr.decode()
+    base = str(build_base(tmp_path / "base", "tiny", seed=0))
+    again = signkit("train-diff", *args, "--base", base)
+    assert again.returncode == 0, again.stderr.decode()
+    assert f"{tmp_path / 'm' / 'pairs'}: its 15 pairs, of these videos and settings, used again" in again.stderr.decode()
+    assert_error(signkit("train-diff", *args, "--base", base, "--resolution", "128"),
+                 f"{tmp_path / 'm' / 'pairs'}: holds pairs of other videos or settings (resolution)")  # fmt: skip
+    (tmp_path / "m" / "pairs" / "metadata.jsonl").unlink()
+    (tmp_path / "m" / "pairs" / "image" / "stray.png").write_bytes(b"from a build that stopped")
+    rebuilt = signkit("train-diff", *args, "--base", base)
+    assert rebuilt.returncode == 0, rebuilt.stderr.decode()
+    assert (tmp_path / "m" / "pairs" / "metadata.jsonl").is_file()
+    assert sorted(p.name for p in (tmp_path / "m" / "pairs" / "image").iterdir()) == [
+        json.loads(row)["file_name"].split("/")[-1]
+        for row in sorted((tmp_path / "m" / "pairs" / "metadata.jsonl").read_text().splitlines())]
 
 
 def test_video_from_standard_input(data):

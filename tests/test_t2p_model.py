@@ -167,8 +167,8 @@ def test_model_folder_round_trip(tmp_path, data):
     loaded = t2p.ProgressiveTransformer.from_pretrained(tmp_path / "m")
     assert loaded.source == "text" and loaded.vocabulary.tokens == vocabulary.tokens and loaded.header.total_points() == 50
     lines = [s.text for s in sequences[:2]] + [""]
-    before = t2p.produce(model, lines, max_frames=12)
-    after = t2p.produce(loaded, lines, max_frames=12)
+    before = list(t2p.produce(model, lines, max_frames=12))
+    after = list(t2p.produce(loaded, lines, max_frames=12))
     for one, two in zip(before, after):
         assert one.text == two.text and np.array_equal(one.pose.body.data, two.pose.body.data)
     assert after[-1].frames == 1 and after[0].layout == "pt50"

@@ -72,7 +72,7 @@ def command(
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
-    from signkit.pipelines.t2p import t2p
+    from signkit.pipelines.t2p import t2p_stream
     from signkit.pose.io import read_bytes, write_sequences
 
     log.configure(quiet, verbose)
@@ -94,7 +94,7 @@ def command(
     content, name = read_bytes(file, "sentences")
     lines, cues = _lines(content, name)
     learned = model is not None or g2p_model is not None
-    sequences = t2p(lines, source=source, lexicons=lexicon, signed_language=signed_language, fingerspell=fingerspell,
+    sequences = t2p_stream(lines, source=source, lexicons=lexicon, signed_language=signed_language, fingerspell=fingerspell,
                     join=join, fps=fps, model=model, max_frames=max_frames, g2p_model=g2p_model, gloss_model=gloss_model,
                     beam=beam, batch_size=batch_size, device=torch_device(device) if learned else "cpu", dtype=dtype,
                     cues=cues, name=name)  # fmt: skip

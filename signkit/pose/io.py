@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-import io
 import os
+import shutil
 import stat
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
@@ -237,12 +238,14 @@ def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt:
                                    "write .h5 or .skels instead")  # fmt: skip
             formats.write_pose(items[0], file)
             return 1
-        buffer = io.BytesIO() if is_stdio(path) else file
-        count = formats.write_h5(sequences, buffer)
-        if count == 0:
-            raise SignkitError(f"{path or STDIO}: no sequences to write")
-        if buffer is not file:
-            file.write(buffer.getvalue())
+        # HDF5 is written by seeking: to standard output through a temporary file (on disk, not in memory)
+        with tempfile.TemporaryFile() if is_stdio(path) else nullcontext(file) as buffer:
+            count = formats.write_h5(sequences, buffer)
+            if count == 0:
+                raise SignkitError(f"{path or STDIO}: no sequences to write")
+            if buffer is not file:
+                buffer.seek(0)
+                shutil.copyfileobj(buffer, file)
         return count
 
 

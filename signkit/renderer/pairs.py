@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -40,7 +41,7 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         keypoints: for each video, a pose file (.pose or .h5 holding one sequence; holistic or
             openpose-137 in the video's pixels, one frame per video frame), or None to extract
             MediaPipe Holistic keypoints now.
-        folder: the pair folder to write (created; must not hold pairs already).
+        folder: the pair folder to write (created when missing).
         resolution: side of the square frames, in pixels (a multiple of 8).
         prompt: the ``text`` of every pair.
         frnet_config: FR-Net settings.
@@ -50,13 +51,17 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
             split every video into training and held-out frames).
         on_frame: called with 1 per video frame read (progress).
 
+    A folder that holds pairs already (its ``metadata.jsonl``, written last, is there) is used
+    again when they are of these videos, keypoints and settings, and refused otherwise; a folder
+    whose build did not finish (no ``metadata.jsonl``) is emptied of its pairs and built again.
+
     Returns:
         The summary written to ``signkit_pairs.json``: ``resolution``, ``pairs`` (count),
-        ``placement``, ``frnet``, ``prompt``, ``sources``.
+        ``placement``, ``frnet``, ``prompt``, ``span``, ``every``, ``sources``.
 
     Raises:
-        SignkitError: as many keypoint entries as videos are not given; a folder that already
-            holds pairs; an unreadable video or pose file, a video without frames, a pose file
+        SignkitError: as many keypoint entries as videos are not given; a folder that holds
+            pairs of other videos, keypoints or settings (naming which); an unreadable video or pose file, a video without frames, a pose file
             that does not hold exactly one sequence, keypoints of a layout without PT-50 mapping
             or without a frame showing both shoulders, MediaPipe missing (``keypoints`` None),
             keypoint and video frame counts that differ, a PNG that cannot be written, or no
@@ -65,10 +70,21 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
     if len(keypoints) != len(videos):
         raise SignkitError(f"{len(videos)} videos but {len(keypoints)} keypoint files")
     folder = Path(folder)
+    wanted = {"sources": [[str(video), str(keypoint_file) if keypoint_file else None]
+                          for video, keypoint_file in zip(videos, keypoints)],
+              "resolution": resolution, "prompt": prompt, "frnet": asdict(frnet_config), "span": list(span),
+              "every": every}  # fmt: skip
     if (folder / METADATA).exists():
-        raise SignkitError(f"{folder}: holds training pairs already; give a new folder")
-    for part in ("image", "pose", "frnet"):
-        (folder / part).mkdir(parents=True, exist_ok=True)
+        _, summary = read_pairs(folder)
+        built = {**summary, "sources": [[source["video"], source["keypoints"]] for source in summary["sources"]]}
+        differ = [key for key in wanted if built.get(key) != wanted[key]]
+        if differ:
+            raise SignkitError(f"{folder}: holds pairs of other videos or settings ({', '.join(differ)}); "
+                               "give a new folder")  # fmt: skip
+        return {**summary, "reused": True}
+    for part in ("image", "pose", "frnet"):  # what a build that did not finish left goes
+        shutil.rmtree(folder / part, ignore_errors=True)
+        (folder / part).mkdir(parents=True)
     rows, placements, sources = [], [], []
     for video, keypoint_file in zip(videos, keypoints):
         made, pixels = _video_pairs(video, keypoint_file, folder, resolution, prompt, frnet_config, every, span, on_frame)
@@ -80,7 +96,8 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
         raise SignkitError(f"no frame of {', '.join(videos)} shows a signer (neck and shoulders)")
     placement = Placement.of(np.concatenate(placements), resolution)
     summary = {"resolution": resolution, "pairs": len(rows), "placement": asdict(placement),
-               "frnet": asdict(frnet_config), "prompt": prompt, "span": list(span), "sources": sources}  # fmt: skip
+               "frnet": asdict(frnet_config), "prompt": prompt, "span": list(span), "every": every,
+               "sources": sources}  # fmt: skip
     (folder / PAIRS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     temporary = folder / f".{METADATA}.tmp"
     temporary.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")

@@ -160,7 +160,10 @@ def train_diff(inputs: list[str], config, *, base: str, keypoints: list[str] | N
                 with log.progress("pairs", unit="frames") as advance:
                     summary = build_pairs(inputs, keypoints or [None] * len(inputs), folder, resolution, prompt, frnet,
                                           every, span, on_frame=advance)  # fmt: skip
-                log.info(f"{folder}: {summary['pairs']} pairs")
+                if summary.get("reused"):
+                    log.info(f"{folder}: its {summary['pairs']} pairs, of these videos and settings, used again")
+                else:
+                    log.info(f"{folder}: {summary['pairs']} pairs")
         if hold_out:
             dev = str(out / "dev-pairs")
     if base in PRESETS and not Path(base).is_dir():

@@ -44,6 +44,7 @@ instead of Progressive Transformers' pass over the whole prefix).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -460,8 +461,9 @@ class ProgressiveTransformer(ModelFolderMixin, nn.Module):
 
 
 def produce(model: ProgressiveTransformer, lines: list[str], *, batch_size: int = 32, max_frames: int | None = None,
-            device: str = "cpu", dtype: str = "float32", on_unknown=None, on_batch=None) -> list:  # fmt: skip
-    """Text (or gloss) lines to signing sequences with a trained model, batched greedy decoding.
+            device: str = "cpu", dtype: str = "float32", on_unknown=None, on_batch=None) -> Iterator:  # fmt: skip
+    """Text (or gloss) lines to signing sequences with a trained model, batched greedy decoding,
+    made and yielded one batch at a time (memory bounded by a batch, whatever the input's length).
 
     Args:
         model: from :meth:`ProgressiveTransformer.from_pretrained` (or training), with its
@@ -476,7 +478,7 @@ def produce(model: ProgressiveTransformer, lines: list[str], *, batch_size: int 
         on_unknown: called with (line number, unknown tokens) for lines with unknown tokens.
         on_batch: called with the number of lines of each decoded batch.
 
-    Returns:
+    Yields:
         Sequences named by line number (``000001`` ...), poses (frames, 1, points, dims) in the
         model's layout at its fps, with ``text`` or ``gloss`` set to the line.
     """
@@ -486,16 +488,14 @@ def produce(model: ProgressiveTransformer, lines: list[str], *, batch_size: int 
     config, vocabulary, source, header = model.config, model.vocabulary, model.source, model.header
     max_frames = max_frames or config.max_frames
     shape = (header.total_points(), -1)
-    encoded = []
-    for number, line in enumerate(lines, start=1):
-        ids, unknown = vocabulary.encode(line, source)
-        if unknown and on_unknown is not None:
-            on_unknown(number, unknown)
-        encoded.append(ids)
-    out = []
     model.eval().to(device=device, dtype=getattr(torch, dtype))
     for first in range(0, len(lines), batch_size):
-        chunk = encoded[first : first + batch_size]
+        chunk = []
+        for number, line in enumerate(lines[first : first + batch_size], start=first + 1):
+            ids, unknown = vocabulary.encode(line, source)
+            if unknown and on_unknown is not None:
+                on_unknown(number, unknown)
+            chunk.append(ids)
         batch = collate([Example(ids, np.zeros((1, config.values), np.float32)) for ids in chunk])
         with torch.no_grad():
             frames, lengths = model.decode(batch["source"].to(device), batch["source_mask"].to(device), max_frames)
@@ -506,9 +506,8 @@ def produce(model: ProgressiveTransformer, lines: list[str], *, batch_size: int 
             if not line:  # nothing to sign: the start frame alone
                 points, length = model.start.float().cpu().numpy()[None], 1
             data = points[:length].reshape(length, *shape)
-            out.append(Sequence(name=f"{number:06d}", pose=make_pose(header, data, None, config.fps),
-                                text=line if source == "text" else None,
-                                gloss=line if source == "gloss" else None))  # fmt: skip
+            yield Sequence(name=f"{number:06d}", pose=make_pose(header, data, None, config.fps),
+                           text=line if source == "text" else None,
+                           gloss=line if source == "gloss" else None)  # fmt: skip
         if on_batch is not None:
             on_batch(len(chunk))
-    return out

@@ -64,7 +64,7 @@ def train_t2p(files: list[str], dev: str | None, model_config, config: TrainConf
 
     def validate(model):
         device = next(model.parameters()).device.type
-        produced = produce(model, dev_lines, batch_size=config.batch_size, device=device)
+        produced = list(produce(model, dev_lines, batch_size=config.batch_size, device=device))
         return {"dtw": dtw(produced, dev_sequences).score}
 
     return train(config, model, train_examples, collate, validate=validate if dev_sequences else None, save=save,
