@@ -27,8 +27,10 @@ def test_empty_stdin():
 def test_skels_line_not_whole_frames(tmp_path):
     bad = tmp_path / "bad.skels"
     bad.write_text(GOOD_FRAME + "\n" + GOOD_FRAME + " 0.5 0.5\n")
-    out = tmp_path / "out.h5"
-    assert_error(signkit("convert", str(bad), "-o", str(out)), "bad.skels:2:", "not a whole number of frames")
+    # render makes one video of all its sequences: a bad one is named and nothing is written (convert,
+    # which writes one output per sequence, writes the good ones: test_reliability)
+    out = tmp_path / "out.mp4"
+    assert_error(signkit("render", str(bad), "-o", str(out)), "bad.skels:2:", "not a whole number of frames")
     assert list(tmp_path.iterdir()) == [bad]
 
 
