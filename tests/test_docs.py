@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from conftest import shared_data
+from conftest import shared_data, signkit
+from signkit.evaluate.distances import DISTANCES
 from signkit.cli import COMMANDS
 from signkit.manpages import pages
 from signkit.pose.io import read_sequences
@@ -199,6 +200,14 @@ def _check_relations(example: str, stdout: str, folder: Path, shared: Path) -> N
         elif metric == "dtw-mje":  # the plain dynamic program of tests/references.py, on the files read as text
             pairs = zip(read_skels(local(references[0])), read_skels(local(hypothesis)))
             assert figure == pytest.approx(np.mean([plain_dtw_mje(r, h) for r, h in pairs]), rel=1e-6), example
+        elif metric in DISTANCES:  # a distance: symmetric (DTW normalised by both lengths), the files swapped
+            swapped = signkit("score", metric, local(hypothesis), "-i", local(references[0]), "-b", cwd=folder)
+            assert DISTANCES[metric].dtw == "ndtw" and figure == pytest.approx(float(swapped.stdout)) and figure > 0
+        elif metric == "retrieval":  # one query a line of the signed file, ranks among the lexicon's glosses
+            result = json.loads(stdout)
+            glosses = {line.split(",")[6] for line in local(last[-1]).joinpath("index.csv").read_text().splitlines()[1:]}
+            assert result["queries"] == len(local(references[0]).read_text().splitlines()) == len(glosses)
+            assert result["glosses"] == len(glosses) and 0 < result["top1"] <= result["top5"] <= 1 <= result["mean_rank"]
         elif hypothesis is None:  # piped in: back-translations of every reference sentence, scored
             assert json.loads(stdout)["count"] == len(local(references[0]).read_text(encoding="utf-8").splitlines())
         else:

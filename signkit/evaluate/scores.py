@@ -1,7 +1,9 @@
 """The field's evaluation measures, each named with every setting (``signkit score``).
 
 Text measures compare back-translated text with the input sentences; pose measures compare
-produced with real skeletons. Every :class:`Score` carries a signature string that names the
+produced with real skeletons: the published DTW and DTW-MJE, and the distances of
+:mod:`signkit.evaluate.distances` chosen by how well they tell signs apart; ``retrieval`` asks
+whether each produced sign is nearer its intended sign than any other of a lexicon. Every :class:`Score` carries a signature string that names the
 library, version and settings that made it, so two numbers are comparable exactly when their
 signatures are equal.
 """
@@ -16,6 +18,8 @@ import numpy as np
 
 from signkit import __version__
 from signkit.errors import SignkitError
+from signkit.evaluate.distances import DEFAULT as DEFAULT_DISTANCE
+from signkit.evaluate.distances import DISTANCES
 from signkit.pose.sequence import Sequence, person0
 
 # The most words a line of text may have for bleu, rouge and wer: ROUGE-L's LCS table is words x
@@ -24,9 +28,9 @@ MAX_LINE_WORDS = 1000
 # Text measures read this many lines at a time, their statistics summed: memory stays bounded
 CHUNK_LINES = 10_000
 TEXT_METRICS = ("bleu", "rouge", "wer")
-POSE_METRICS = ("dtw", "dtw-mje")
+POSE_METRICS = ("dtw", "dtw-mje", *DISTANCES)
 VIDEO_METRICS = ("ssim", "hand-ssim", "hand-pose", "fid")
-METRICS = TEXT_METRICS + POSE_METRICS + VIDEO_METRICS
+METRICS = TEXT_METRICS + POSE_METRICS + VIDEO_METRICS + ("retrieval",)
 HAND_COMPONENTS = ("LEFT_HAND_LANDMARKS", "RIGHT_HAND_LANDMARKS")
 # Half the side of a hand crop: 0.6 x the hand's larger extent in the reference, at least this.
 MIN_HAND_HALF_SIZE = 24  # pixels
@@ -73,13 +77,15 @@ def score(metric: str, produced, real, **options) -> Score:
 
     Args:
         metric: a text measure (``bleu``, ``rouge``, ``wer``), a pose measure (``dtw``,
-            ``dtw-mje``) or a video measure (``ssim``, ``hand-ssim``, ``hand-pose``, ``fid``).
+            ``dtw-mje``, a distance of :data:`signkit.evaluate.distances.DISTANCES`),
+            ``retrieval`` (produced signs against a lexicon's: :func:`retrieval`) or a video
+            measure (``ssim``, ``hand-ssim``, ``hand-pose``, ``fid``).
         produced: text: the hypothesis lines; poses: the produced sequences; video: the produced
             video (an MP4 or a PNG frame folder).
         real: text: a list of reference line lists, each parallel to ``produced``; poses: the
             real sequences, parallel; video: the real video.
         options: the measure's own settings (``slt=True`` for the text measures; ``inception``
-            and ``device`` for ``fid``).
+            and ``device`` for ``fid``; ``distance`` for ``retrieval``).
 
     Returns:
         The :class:`Score`, with its signature.
@@ -90,6 +96,8 @@ def score(metric: str, produced, real, **options) -> Score:
     """
     if metric not in METRICS:
         raise ValueError(f"{metric!r} is not one of {', '.join(METRICS)}")
+    if metric in DISTANCES:
+        return pose_distance(metric, produced, real)
     return globals()[metric.replace("-", "_")](produced, real, **options)
 
 
@@ -227,8 +235,9 @@ def wer(hypotheses: list[str], references: list[list[str]], slt: bool = False) -
     return Score("wer", value, {"wer": value}, signature, len(hypotheses))
 
 
-def _frames(sequence: Sequence) -> np.ndarray:
-    """(frames, points, dims) float64 with missing points as 0, cut at the counter's end.
+def pose_frames(sequence: Sequence) -> np.ndarray:
+    """The frames the published pose measures compare (``dtw``, ``dtw-mje``): (frames, points,
+    dims) float64 with missing points as 0, cut at the counter's end.
 
     Progressive Transformers' evaluator keeps the frames before the counter's maximum; in
     signkit's poses the counter (t/T, written by the .skels format) reaches its maximum in the
@@ -249,7 +258,7 @@ def _aligned(hypotheses: list[Sequence], references: list[Sequence]):
             raise SignkitError(f"sequence {hypothesis.name} has {shape_h[0]} x {shape_h[1]} values a frame, its "
                                f"reference {reference.name} {shape_r[0]} x {shape_r[1]}; convert both with "
                                "--layout pt50")  # fmt: skip
-        yield hypothesis, _frames(hypothesis), _frames(reference)
+        yield hypothesis, pose_frames(hypothesis), pose_frames(reference)
 
 
 def dtw_cost(reference: np.ndarray, hypothesis: np.ndarray) -> float:
@@ -275,7 +284,7 @@ def dtw(hypotheses: list[Sequence], references: list[Sequence]) -> Score:
     """DTW of Progressive Transformers, the mean of :func:`dtw_cost` over sequence pairs.
 
     Frames are the joint values flattened (PT-50: 150 values), the counter column removed and
-    frames from the counter's maximum on removed (:func:`_frames`); sequences pair by order.
+    frames from the counter's maximum on removed (:func:`pose_frames`); sequences pair by order.
     The DP is dtw-python's (Giorgino, 2009), step pattern symmetric1, on L1 frame costs.
 
     Raises:
@@ -287,6 +296,25 @@ def dtw(hypotheses: list[Sequence], references: list[Sequence]) -> Score:
     signature = (f"signkit:{__version__}|dtw:progressive-transformers|cost:l1|steps:symmetric1|norm:ref-length|"
                  f"cut:counter|average:sequence|dtw-python:{version('dtw-python')}")  # fmt: skip
     return Score("dtw", float(np.mean(costs)), {"dtw": float(np.mean(costs))}, signature, len(costs))
+
+
+def mje_cost(reference: np.ndarray, hypothesis: np.ndarray) -> float:
+    """DTW-MJE of one pair (SLRTP 2025): the mean per-joint Euclidean error along the DTW path.
+
+    Args:
+        reference: (frames R, joints, dims) reference frames.
+        hypothesis: (frames H, joints, dims) produced frames.
+
+    Returns:
+        The mean over the optimal path's pairs (i, j) of c(i, j) = 1/J sum_k ||R_ik - H_jk||_2
+        (dtw-python, step pattern symmetric1), in the joint values' units.
+    """
+    from dtw import dtw as align
+    from dtw import symmetric1
+
+    cost = np.linalg.norm(reference[:, None] - hypothesis[None], axis=-1).mean(-1)  # (R, H)
+    path = align(cost, step_pattern=symmetric1)
+    return float(cost[path.index1, path.index2].mean())
 
 
 def dtw_mje(hypotheses: list[Sequence], references: list[Sequence]) -> Score:
@@ -302,17 +330,85 @@ def dtw_mje(hypotheses: list[Sequence], references: list[Sequence]) -> Score:
     """
     from importlib.metadata import version
 
-    from dtw import dtw as align
-    from dtw import symmetric1
-
-    errors = []
-    for _, hypothesis, reference in _aligned(hypotheses, references):
-        cost = np.linalg.norm(reference[:, None] - hypothesis[None], axis=-1).mean(-1)  # (R, H)
-        path = align(cost, step_pattern=symmetric1)
-        errors.append(float(cost[path.index1, path.index2].mean()))
+    errors = [mje_cost(reference, hypothesis) for _, hypothesis, reference in _aligned(hypotheses, references)]
     signature = (f"signkit:{__version__}|dtw-mje:slrtp2025|cost:mean-joint-l2|steps:symmetric1|average:path,sequence|"
                  f"cut:counter|dtw-python:{version('dtw-python')}")  # fmt: skip
     return Score("dtw-mje", float(np.mean(errors)), {"dtw_mje": float(np.mean(errors))}, signature, len(errors))
+
+
+def pose_distance(name: str, hypotheses: list[Sequence], references: list[Sequence]) -> Score:
+    """The mean over sequence pairs of a distance of :mod:`signkit.evaluate.distances`.
+
+    Sequences pair by order; each distance takes any layout with a PT-50 mapping (holistic,
+    openpose-137, PT-50), so produced and real signing need not share one. The value is in
+    shoulder widths.
+
+    Raises:
+        SignkitError: different numbers of sequences, none, or a sequence the distance cannot
+            read (naming it).
+    """
+    _check_parallel(hypotheses, [references], "sequences")
+    distance = DISTANCES[name]
+    values = [distance(reference, hypothesis) for hypothesis, reference in zip(hypotheses, references)]
+    mean = float(np.mean(values))
+    return Score(name, mean, {"distance": mean}, distance.signature + "|average:sequence", len(values))
+
+
+def retrieval(queries: list[Sequence], reference: list[Sequence], distance: str = DEFAULT_DISTANCE) -> Score:
+    """Is each produced sign nearer its intended sign than any other? Ranks of a lexicon's glosses.
+
+    For each query (a sequence whose ``gloss`` names the sign it is meant to be), every
+    reference sequence is measured by ``distance``, the query in its first place (for a distance
+    normalised by the length of its first sequence, one denominator per query); a gloss is as near as its nearest recording
+    (a lexicon may hold several); the query's rank is its intended gloss's place among all the
+    reference's glosses, nearest first (1 best; ties in gloss order). The automatic check that a
+    produced sign is the intended sign (issue 19; the protocol of Jiang, Leong, Moryossef et al.,
+    2025, with a lexicon as the gallery).
+
+    Args:
+        queries: the produced signs, one gloss each (``gloss`` set).
+        reference: real recordings, ``gloss`` set (a lexicon's entries).
+        distance: a name of :data:`signkit.evaluate.distances.DISTANCES`.
+
+    Returns:
+        A Score: ``top1`` (its headline) and ``top5``, the fractions of queries ranked first and
+        within five (0 to 1), ``mean_rank``, ``queries`` (those whose gloss the reference has)
+        and ``unmatched`` (those whose gloss it has not, left out).
+
+    Raises:
+        SignkitError: an unknown distance, a query without a gloss or with more than one,
+            no reference, or no query whose gloss the reference has.
+    """
+    from signkit.evaluate.distances import distance_named
+
+    measure = distance_named(distance)
+    if not reference:
+        raise SignkitError("no reference recordings to rank")
+    for query in queries:
+        if not query.gloss or len(query.gloss.split()) != 1:
+            raise SignkitError(f"sequence {query.name}: its gloss {query.gloss!r} is not one gloss")
+    glosses = sorted({r.gloss.upper() for r in reference})
+    prepared = [(r.gloss.upper(), measure.prepare(r)) for r in reference]
+    ranks, unmatched = [], 0
+    for query in queries:
+        intended = query.gloss.upper()
+        if intended not in glosses:
+            unmatched += 1
+            continue
+        points = measure.prepare(query)
+        nearest = dict.fromkeys(glosses, np.inf)
+        for gloss, recording in prepared:
+            nearest[gloss] = min(nearest[gloss], measure.between(points, recording))
+        order = sorted(glosses, key=lambda gloss: nearest[gloss])
+        ranks.append(order.index(intended) + 1)
+    if not ranks:
+        raise SignkitError(f"no query's gloss is in the reference ({unmatched} queries, {len(glosses)} glosses)")
+    ranks = np.array(ranks)
+    values = {"top1": float((ranks == 1).mean()), "top5": float((ranks <= 5).mean()),
+              "mean_rank": float(ranks.mean()), "queries": len(ranks), "unmatched": unmatched,
+              "glosses": len(glosses)}  # fmt: skip
+    signature = f"{measure.signature}|retrieval:gloss-rank,nearest-recording|glosses:{len(glosses)}"
+    return Score("retrieval", values["top1"], values, signature, len(ranks))
 
 
 # --- video ---------------------------------------------------------------------------------------
