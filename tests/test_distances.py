@@ -13,10 +13,10 @@ import pytest
 
 from conftest import assert_error, signkit
 from signkit.errors import SignkitError
-from signkit.evaluate.distances import DEFAULT, DISTANCES, MISMATCH, PoseDistance, active_frames, point_costs
+from signkit.evaluate.distances import DEFAULT, DISTANCES, MISMATCH, PoseDistance, point_costs
 from signkit.evaluate.scores import retrieval
 from signkit.pose.layouts import PT50_LEFT_HAND, PT50_RIGHT_HAND, PT50_RWRIST, pt50_header
-from signkit.pose.motion import REST_POSE
+from signkit.pose.motion import REST_POSE, active_frames
 from signkit.pose.sequence import Sequence, make_pose
 
 FPS = 25.0

@@ -20,7 +20,7 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, Output, Quiet, Verbose, one_of
+from signkit.commands.options import Fps, Output, Quiet, Verbose, Workers, one_of
 
 EXAMPLES = [
     "signkit extract ../shared/data/videos/asl_house.mp4 ../shared/data/videos/asl_different.mp4 -o poses/",
@@ -45,7 +45,7 @@ def command(
     output: Output = None,
     source: str = typer.Option("video", "--from", callback=one_of("video", "openpose"), metavar="video|openpose",
                                help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes to run in parallel."),
+    workers: Workers = 1,
     share: Optional[str] = typer.Option(None, "--shard", callback=_shard, metavar="I/N", show_default=False,
                                         help="Process only the I-th of N shares of the sorted inputs (1-based)."),
     fps: Fps = None,

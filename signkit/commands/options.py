@@ -85,6 +85,7 @@ From = Annotated[Optional[str], typer.Option("--from", metavar="FORMAT", callbac
                                              help=f"Input format: {', '.join(FORMATS)} (default: suffix, else sniffed).")]
 To = Annotated[Optional[str], typer.Option("--to", metavar="FORMAT", callback=check_format, show_default=False,
                                            help=f"Output format: {', '.join(FORMATS)} (default: suffix, else skels).")]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Processes to run in parallel.")]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing but errors.")]
 Verbose = Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step; show tracebacks.")]
 Lexicons = Annotated[

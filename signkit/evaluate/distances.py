@@ -25,6 +25,7 @@ import numpy as np
 from signkit import __version__
 from signkit.errors import SignkitError
 from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
+from signkit.pose.motion import REST_SPEED, active_frames
 from signkit.pose.sequence import Sequence, person0
 
 BODY = list(range(8))  # PT-50's upper body: OpenPose BODY_25 joints 0-7
@@ -33,11 +34,6 @@ SHOULDER_WIDTHS = 3.0  # PT-50 units to shoulder widths (its shoulder width is 1
 # A point seen in one frame of a pair and not in the other costs this many shoulder widths: a hand
 # in view against one out of view is a difference, not a zero.
 MISMATCH = 1.0
-# Rest frames: leading and trailing frames whose wrists move slower than this (shoulder widths a
-# second), or show no hand, are trimmed. Measured on asl_house.mp4 (MediaPipe Holistic, 25 fps):
-# at rest, before and after the sign, its wrists move 0.2-0.5 (the tracker's jitter); signing,
-# 1-20.
-REST_SPEED = 0.5
 # A hand's size (wrist to middle-finger base) after ``hands="shape"``, in shoulder widths: about
 # an adult's (0.1 m against 0.35 m shoulders)
 HAND_SIZE = 0.3
@@ -57,7 +53,7 @@ class PoseDistance:
         missing: ``mask`` (a point missing in both frames of a pair is left out of their cost,
             one missing in one of them costs :data:`MISMATCH`) or ``interpolate`` (gaps filled
             linearly in time, a point never seen then masked).
-        trim: trim leading and trailing rest frames (:func:`active_frames`).
+        trim: trim leading and trailing rest frames (:func:`signkit.pose.motion.active_frames`).
         fps: resample both sequences to this frame rate first (linear), or None.
         dtw: ``mje`` (the mean frame cost along the optimal path, DTW-MJE's; step pattern
             symmetric1), ``ref`` (the optimal symmetric1 path cost divided by the reference's
@@ -155,33 +151,6 @@ def _mean_cost(cost: np.ndarray) -> np.ndarray:
     counted = np.isfinite(cost)
     total = np.where(counted, cost, 0.0).sum(-1)
     return total / np.maximum(counted.sum(-1), 1)
-
-
-def active_frames(points: np.ndarray, fps: float, rest_speed: float = REST_SPEED) -> tuple[int, int]:
-    """The frames between the rest at the start and at the end of a sign.
-
-    A frame is at rest when no hand is seen or both wrists move slower than ``rest_speed``
-    (shoulder widths a second, central differences).
-
-    Args:
-        points: (frames, 50, 3) PT-50 points in shoulder widths, NaN for missing points.
-        fps: frames per second.
-        rest_speed: the slowest wrist speed of signing.
-
-    Returns:
-        ``(first, last)``, ``last`` exclusive: the first and after the last frame not at rest;
-        the whole sequence when every frame is at rest.
-    """
-    wrists = points[:, [PT50_LWRIST, PT50_RWRIST]]
-    hands_seen = np.isfinite(points[:, HANDS]).all(-1).any(-1)
-    speed = np.zeros(len(points))
-    if len(points) > 1:
-        velocity = np.gradient(np.nan_to_num(wrists), axis=0) * fps
-        speed = np.where(np.isfinite(wrists).all(-1), np.linalg.norm(velocity, axis=-1), 0.0).max(-1)
-    active = np.flatnonzero(hands_seen & (speed >= rest_speed))
-    if len(active) == 0:
-        return 0, len(points)
-    return int(active[0]), int(active[-1]) + 1
 
 
 def _resample(points: np.ndarray, fps: float, target: float) -> np.ndarray:

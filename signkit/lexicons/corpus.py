@@ -56,6 +56,17 @@ class SegmentedSentence:
     spans: list[tuple[int, int]]
 
 
+def is_sentence_input(path: str | Path) -> bool:
+    """Whether a path names sentences with gloss timings: a ``NAME_metadata.json``, a
+    ``NAME_original.pose`` with its metadata beside it, or a folder holding metadata files."""
+    path = Path(path)
+    if path.is_dir():
+        return any(path.glob(f"*{METADATA_SUFFIX}"))
+    if path.name.endswith(POSE_SUFFIX):
+        return path.with_name(path.name[: -len(POSE_SUFFIX)] + METADATA_SUFFIX).is_file()
+    return path.name.endswith(METADATA_SUFFIX)
+
+
 def sentence_files(paths: list[str | Path]) -> list[Path]:
     """The metadata files of the given files and folders, each once, in order (a folder: every
     ``*_metadata.json`` in it, numbers in order; a ``NAME_original.pose``: its

@@ -140,6 +140,41 @@ def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
     return np.concatenate(parts).astype(np.float32)
 
 
+# Rest frames: leading and trailing frames whose wrists move slower than this (shoulder widths a
+# second), or show no hand, are at rest. Measured on asl_house.mp4 (MediaPipe Holistic, 25 fps):
+# at rest, before and after the sign, its wrists move 0.2-0.5 (the tracker's jitter); signing,
+# 1-20.
+REST_SPEED = 0.5
+
+
+def active_frames(points: np.ndarray, fps: float, rest_speed: float = REST_SPEED) -> tuple[int, int]:
+    """The frames between the rest at the start and at the end of a sign.
+
+    A frame is at rest when no hand is seen or both wrists move slower than ``rest_speed``
+    (shoulder widths a second, central differences).
+
+    Args:
+        points: (frames, 50, 3) PT-50 points in shoulder widths (PT-50's normalised units
+            times 3), NaN for missing points.
+        fps: frames per second.
+        rest_speed: the slowest wrist speed of signing.
+
+    Returns:
+        ``(first, last)``, ``last`` exclusive: the first and after the last frame not at rest;
+        the whole sequence when every frame is at rest.
+    """
+    wrists = points[:, [PT50_LWRIST, PT50_RWRIST]]
+    hands_seen = np.isfinite(points[:, PT50_LEFT_HAND.start : PT50_RIGHT_HAND.stop]).all(-1).any(-1)
+    speed = np.zeros(len(points))
+    if len(points) > 1:
+        velocity = np.gradient(np.nan_to_num(wrists), axis=0) * fps
+        speed = np.where(np.isfinite(wrists).all(-1), np.linalg.norm(velocity, axis=-1), 0.0).max(-1)
+    active = np.flatnonzero(hands_seen & (speed >= rest_speed))
+    if len(active) == 0:
+        return 0, len(points)
+    return int(active[0]), int(active[-1]) + 1
+
+
 def smooth(points: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     """Points filtered over time by a Gaussian kernel (radius ``3 * sigma`` frames, edges repeated).
 

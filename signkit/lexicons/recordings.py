@@ -1,0 +1,227 @@
+"""Lexicons from your own recordings: isolated signs on video or as pose files, one gloss each.
+
+:func:`recordings_of` reads what a user has: videos or ``.pose`` files named by their gloss
+(``house.mp4`` is HOUSE), folders of them, or a CSV (``path,gloss[,words,spoken_language,
+signed_language]``, paths relative to the CSV). :func:`build_lexicon` extracts keypoints from
+the videos (MediaPipe Holistic, :func:`signkit.prep.extract.extract`, in ``workers``
+processes), finds each sign between its rest frames by hand speed
+(:func:`signkit.pose.motion.active_frames`) and writes a lexicon in sign.mt's layout
+(Moryossef et al., 2023): ``index.csv`` and ``clips/``, each clip the whole recording with the
+sign's span as the row's ``start`` and ``end`` (ms), several recordings of one gloss as variants
+ranked by ``priority`` (0 first, in input order). ``append`` adds to an existing lexicon and keeps
+every entry it had. A recording that cannot be read is named and skipped; the others are written.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from signkit.errors import SignkitError
+from signkit.lexicons.lexicon import INDEX_COLUMNS
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+POSE_SUFFIX = ".pose"
+CSV_COLUMNS = ("path", "gloss", "words", "spoken_language", "signed_language")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One isolated sign to put in a lexicon.
+
+    Attributes:
+        path: a video or a ``.pose`` file.
+        gloss: its gloss (upper case).
+        words: the spoken word or phrase (lower case).
+        spoken_language, signed_language: codes from the CSV, or None for the lexicon's.
+        where: where it was named, for messages (``list.csv:4``, or the path).
+    """
+
+    path: Path
+    gloss: str
+    words: str
+    spoken_language: str | None = None
+    signed_language: str | None = None
+    where: str = ""
+
+
+def gloss_of_name(path: str | Path) -> tuple[str, str]:
+    """``(gloss, words)`` of a file named by its sign: ``thank_you.mp4`` -> ``THANK-YOU``, ``thank you``."""
+    words = re.sub(r"[\s_-]+", " ", Path(path).stem).strip().lower()
+    return words.upper().replace(" ", "-"), words
+
+
+def recordings_of(inputs: list[str | Path]) -> list[Recording]:
+    """The recordings named by files, folders and CSVs.
+
+    Args:
+        inputs: videos (:data:`VIDEO_SUFFIXES`) and ``.pose`` files named by their gloss, folders
+            of them (not searched below), or CSV files with :data:`CSV_COLUMNS` (``path`` and
+            ``gloss`` required; a relative path is taken from the CSV's folder).
+
+    Returns:
+        The recordings in input order (a folder's sorted by name).
+
+    Raises:
+        SignkitError: a path that does not exist, a file of another kind, a folder without
+            recordings, or a CSV without its ``path`` and ``gloss`` columns or with an empty
+            cell in them (naming the file and line).
+    """
+    found = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            files = sorted(p for p in item.iterdir() if p.suffix.lower() in (*VIDEO_SUFFIXES, POSE_SUFFIX))
+            if not files:
+                raise SignkitError(f"{item}: no videos ({', '.join(VIDEO_SUFFIXES)}) or .pose files in the folder")
+            found += [Recording(file, *gloss_of_name(file), where=str(file)) for file in files]
+        elif item.suffix.lower() == ".csv":
+            found += _csv_recordings(item)
+        elif item.suffix.lower() in (*VIDEO_SUFFIXES, POSE_SUFFIX):
+            if not item.is_file():
+                raise SignkitError(f"{item}: no such file")
+            found.append(Recording(item, *gloss_of_name(item), where=str(item)))
+        elif not item.exists():
+            raise SignkitError(f"{item}: no such file or folder")
+        else:
+            raise SignkitError(f"{item}: not a video ({', '.join(VIDEO_SUFFIXES)}), .pose file, folder or CSV")
+    return found
+
+
+def _csv_recordings(path: Path) -> list[Recording]:
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+            columns = set(rows[0]) if rows else set()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SignkitError(f"{path}: cannot read ({error})") from None
+    if not {"path", "gloss"} <= columns:
+        raise SignkitError(f"{path}: a CSV of recordings needs the columns path and gloss ({', '.join(CSV_COLUMNS)})")
+    found = []
+    for line, row in enumerate(rows, start=2):
+        if not (row.get("path") or "").strip() or not (row.get("gloss") or "").strip():
+            raise SignkitError(f"{path}:{line}: an empty path or gloss")
+        gloss = row["gloss"].strip().upper()
+        words = (row.get("words") or "").strip().lower() or gloss.lower().replace("-", " ")
+        found.append(Recording(path.parent / row["path"].strip(), gloss, words,
+                               (row.get("spoken_language") or "").strip() or None,
+                               (row.get("signed_language") or "").strip() or None, f"{path}:{line}"))  # fmt: skip
+    return found
+
+
+def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_language: str = "ase",
+                  spoken_language: str = "en", append: bool = False, workers: int = 1,
+                  on_failure: Callable[[SignkitError], None] | None = None) -> tuple[int, int]:  # fmt: skip
+    """Write a sign.mt-layout lexicon of isolated-sign recordings (see the module docstring).
+
+    Args:
+        recordings: from :func:`recordings_of`.
+        folder: the lexicon folder (created).
+        signed_language, spoken_language: codes of the entries the CSV does not give.
+        append: keep the entries of an existing ``index.csv`` and add these after them (a
+            gloss's new variants rank after its old ones); otherwise a new index replaces it.
+        workers: processes extracting keypoints from videos.
+        on_failure: called with the error of each recording that cannot be read (a corrupt
+            video, a pose without both shoulders), which is then skipped.
+
+    Returns:
+        ``(written, failed)``: the numbers of recordings added and skipped.
+
+    Raises:
+        SignkitError: ``append`` to a folder without an ``index.csv``, an index that cannot be
+            read, or no recording written at all.
+    """
+    from signkit.pose.formats import read_pose, write_pose
+    from signkit.prep.extract import extract
+
+    folder = Path(folder)
+    rows = _existing_rows(folder) if append else []
+    (folder / "clips").mkdir(parents=True, exist_ok=True)
+    taken = {row["path"] for row in rows} | ({f"clips/{p.name}" for p in (folder / "clips").glob("*.pose")} if append else set())
+    priority: dict[str, int] = {}
+    for row in rows:
+        priority[row["glosses"].upper()] = max(priority.get(row["glosses"].upper(), -1), int(row["priority"] or 0))
+    videos = [r for r in recordings if r.path.suffix.lower() != POSE_SUFFIX]
+    extracted = dict(extract([str(r.path) for r in videos], workers=workers)) if videos else {}
+    written = failed = 0
+    for recording in recordings:
+        try:
+            if recording.path.suffix.lower() != POSE_SUFFIX:
+                sequence = extracted[str(recording.path)]
+                if isinstance(sequence, SignkitError):
+                    raise sequence
+            else:
+                try:
+                    content = recording.path.read_bytes()
+                except OSError as error:
+                    raise SignkitError(f"{recording.path}: cannot read ({error.strerror})") from None
+                sequence = read_pose(content, str(recording.path))
+            start, end = _sign_span(sequence, recording.where)
+        except SignkitError as error:
+            failed += 1
+            if on_failure is not None:
+                on_failure(error)
+            continue
+        path = _free_name(recording.gloss, taken)
+        with open(folder / path, "wb") as file:
+            write_pose(sequence, file)
+        key = recording.gloss.upper()
+        priority[key] = priority.get(key, -1) + 1
+        rows.append({"path": path, "spoken_language": recording.spoken_language or spoken_language,
+                     "signed_language": recording.signed_language or signed_language, "start": start, "end": end,
+                     "words": recording.words, "glosses": recording.gloss, "priority": priority[key]})  # fmt: skip
+        written += 1
+    if not written:
+        raise SignkitError(f"no recording could be read ({failed} failed, each named above); nothing written")
+    temporary = folder / ".index.csv.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(temporary, folder / "index.csv")
+    if not append:  # a replaced lexicon's clips that its index no longer names
+        named = {row["path"] for row in rows}
+        for stale in (folder / "clips").glob("*.pose"):
+            if f"clips/{stale.name}" not in named:
+                stale.unlink()
+    return written, failed
+
+
+def _existing_rows(folder: Path) -> list[dict]:
+    """The rows of the lexicon's ``index.csv``, as written (for ``append``)."""
+    try:
+        with open(folder / "index.csv", newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+    except FileNotFoundError:
+        raise SignkitError(f"{folder}: no index.csv to append to") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SignkitError(f"{folder / 'index.csv'}: cannot read ({error})") from None
+    if rows and not set(INDEX_COLUMNS) <= set(rows[0]):
+        raise SignkitError(f"{folder / 'index.csv'}: not a lexicon index (columns {', '.join(INDEX_COLUMNS)})")
+    return rows
+
+
+def _sign_span(sequence, where: str) -> tuple[int, int]:
+    """The sign's span in the recording, in whole ms: from its first to after its last frame that
+    is not at rest (:func:`signkit.pose.motion.active_frames` on its PT-50 points)."""
+    from signkit.pose.convert import to_pt50
+    from signkit.pose.motion import active_frames
+    from signkit.pose.sequence import person0
+
+    points = person0(to_pt50(sequence.pose, where))[0].astype(float) * 3  # in shoulder widths
+    first, last = active_frames(points, sequence.fps)
+    return int(first * 1000 / sequence.fps), int(round(last * 1000 / sequence.fps))
+
+
+def _free_name(gloss: str, taken: set[str]) -> str:
+    """``clips/GLOSS.pose``, or ``clips/GLOSS-2.pose``... when taken (then taken)."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", gloss.lower()).strip("._") or "sign"
+    path, number = f"clips/{stem}.pose", 1
+    while path in taken:
+        number += 1
+        path = f"clips/{stem}-{number}.pose"
+    taken.add(path)
+    return path
