@@ -6,6 +6,7 @@ the result."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 
 import pytest
@@ -104,3 +105,28 @@ def test_bad_recordings_input_is_named(tmp_path):
     (tmp_path / "a.pose").write_bytes(b"x")
     assert_error(signkit("lexicon", str(tmp_path / "a.pose"), "-o", str(tmp_path / "new"), "--append"), "no index.csv to append to")
     assert recordings_of([]) == []
+
+
+def test_wlasl_and_asl_citizen_indexes(videos, tmp_path):
+    """WLASL's JSON (a gloss's instances, frames counted from 1, frame_end -1 for the end) and ASL
+    Citizen's CSV, each over a videos/ folder: asl_house.mp4 as video 00001 (frames 10 to the
+    end) and asl_different.mp4 as 00002 (frames 1-40): the sign is looked for inside those frames."""
+    (tmp_path / "videos").mkdir()
+    shutil.copy(videos / "asl_house.mp4", tmp_path / "videos" / "00001.mp4")
+    shutil.copy(videos / "asl_different.mp4", tmp_path / "videos" / "00002.mp4")
+    (tmp_path / "WLASL_v0.3.json").write_text(json.dumps([
+        {"gloss": "house", "instances": [{"video_id": "00001", "frame_start": 10, "frame_end": -1, "fps": 25}]},
+        {"gloss": "different", "instances": [{"video_id": "00002", "frame_start": 1, "frame_end": 40, "fps": 25}]},
+    ]), encoding="utf-8")  # fmt: skip
+    assert signkit("lexicon", str(tmp_path / "WLASL_v0.3.json"), "-o", str(tmp_path / "wlasl")).returncode == 0
+    rows = _index(tmp_path / "wlasl")
+    assert [r["glosses"] for r in rows] == ["HOUSE", "DIFFERENT"]
+    assert int(rows[0]["start"]) >= 9 * 1000 / 25 and int(rows[1]["end"]) <= round(40 * 1000 / 29.97)
+    (tmp_path / "splits").mkdir()
+    (tmp_path / "splits" / "train.csv").write_text("Participant ID,Video file,Gloss,ASL-LEX Code\n"
+                                                   "P1,00001.mp4,HOUSE,A_01_001\nP2,00002.mp4,DIFFERENT,B_02_002\n")  # fmt: skip
+    result = signkit("lexicon", str(tmp_path / "splits" / "train.csv"), "-o", str(tmp_path / "citizen"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert [r["glosses"] for r in _index(tmp_path / "citizen")] == ["HOUSE", "DIFFERENT"]
+    (tmp_path / "bad.json").write_text('[{"gloss": "x"}]')
+    assert_error(signkit("lexicon", str(tmp_path / "bad.json"), "-o", str(tmp_path / "y")), "bad.json: entry 1 is not WLASL's layout")

@@ -1,8 +1,10 @@
 """Build a sign lexicon (sign.mt's layout): from your own recordings of isolated signs, or cut from sentences with gloss timings.
 
 Recordings: videos (.mp4, .mov, .m4v, .mkv, .webm, .avi) or .pose files named by their gloss
-(thank_you.mp4 is THANK-YOU), folders of them, or a CSV with the columns path,gloss and
-optionally words,spoken_language,signed_language (paths relative to the CSV). Keypoints are
+(thank_you.mp4 is THANK-YOU), folders of them, a CSV with the columns path,gloss and optionally
+words,spoken_language,signed_language (paths relative to the CSV), WLASL's JSON (gloss,
+instances[].video_id, frame_start, frame_end; VIDEO_ID.mp4 in videos/ beside it) or ASL Citizen's
+CSV (Participant ID,Video file,Gloss,ASL-LEX Code; its videos/ folder). Keypoints are
 extracted from the videos with MediaPipe Holistic (--workers processes), each sign is found
 between its rest frames by hand speed (its span is the entry's start and end), and several
 recordings of one gloss become variants (priority 0, 1, ... in input order). A recording that
@@ -39,8 +41,9 @@ EXAMPLES = [
 
 def command(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...",
-                                       help="Recordings (videos, .pose files, folders of them, a CSV), or sentences with "
-                                            "gloss timings (NAME_metadata.json files or folders of them)."),
+                                       help="Recordings (videos, .pose files, folders of them, a CSV, WLASL's JSON, ASL "
+                                            "Citizen's CSV), or sentences with gloss timings (NAME_metadata.json files or "
+                                            "folders of them)."),
     output: str = typer.Option(..., "-o", "--output", metavar="DIR", help="The lexicon folder to write."),
     signed_language: Optional[str] = typer.Option(None, "--signed-language", show_default=False,
                                                   help="Signed language code of the entries (default: ase for recordings, gsg for sentences)."),

@@ -1,8 +1,12 @@
 """Lexicons from your own recordings: isolated signs on video or as pose files, one gloss each.
 
 :func:`recordings_of` reads what a user has: videos or ``.pose`` files named by their gloss
-(``house.mp4`` is HOUSE), folders of them, or a CSV (``path,gloss[,words,spoken_language,
-signed_language]``, paths relative to the CSV). :func:`build_lexicon` extracts keypoints from
+(``house.mp4`` is HOUSE), folders of them, a CSV (``path,gloss[,words,spoken_language,
+signed_language]``, paths relative to the CSV), WLASL's JSON (Li et al., 2020: ``gloss``,
+``instances[].video_id``, ``frame_start``, ``frame_end``, ``fps``; videos ``VIDEO_ID.mp4`` in
+``videos/`` beside it or beside it) or ASL Citizen's CSV (Desai et al., 2023: ``Participant
+ID,Video file,Gloss,ASL-LEX Code``; videos in ``videos/`` beside it, beside it, or in the
+dataset's ``videos/`` one folder up). :func:`build_lexicon` extracts keypoints from
 the videos (MediaPipe Holistic, :func:`signkit.prep.extract.extract`, in ``workers``
 processes), finds each sign between its rest frames by hand speed
 (:func:`signkit.pose.motion.active_frames`) and writes a lexicon in sign.mt's layout
@@ -39,6 +43,8 @@ class Recording:
         words: the spoken word or phrase (lower case).
         spoken_language, signed_language: codes from the CSV, or None for the lexicon's.
         where: where it was named, for messages (``list.csv:4``, or the path).
+        frames: the part of the recording that holds the sign, ``(first, last)`` frames from 0,
+            ``last`` exclusive or None for the end; None for the whole recording.
     """
 
     path: Path
@@ -47,6 +53,7 @@ class Recording:
     spoken_language: str | None = None
     signed_language: str | None = None
     where: str = ""
+    frames: tuple[int, int | None] | None = None
 
 
 def gloss_of_name(path: str | Path) -> tuple[str, str]:
@@ -60,16 +67,18 @@ def recordings_of(inputs: list[str | Path]) -> list[Recording]:
 
     Args:
         inputs: videos (:data:`VIDEO_SUFFIXES`) and ``.pose`` files named by their gloss, folders
-            of them (not searched below), or CSV files with :data:`CSV_COLUMNS` (``path`` and
-            ``gloss`` required; a relative path is taken from the CSV's folder).
+            of them (not searched below), CSV files with :data:`CSV_COLUMNS` (``path`` and
+            ``gloss`` required; a relative path is taken from the CSV's folder), ASL Citizen's
+            CSVs, or WLASL's JSON.
 
     Returns:
         The recordings in input order (a folder's sorted by name).
 
     Raises:
         SignkitError: a path that does not exist, a file of another kind, a folder without
-            recordings, or a CSV without its ``path`` and ``gloss`` columns or with an empty
-            cell in them (naming the file and line).
+            recordings, a CSV without its ``path`` and ``gloss`` columns (or ASL Citizen's) or
+            with an empty cell in them (naming the file and line), or a WLASL JSON that is not
+            its layout (naming the entry).
     """
     found = []
     for item in map(Path, inputs):
@@ -80,6 +89,8 @@ def recordings_of(inputs: list[str | Path]) -> list[Recording]:
             found += [Recording(file, *gloss_of_name(file), where=str(file)) for file in files]
         elif item.suffix.lower() == ".csv":
             found += _csv_recordings(item)
+        elif item.suffix.lower() == ".json":
+            found += _wlasl_recordings(item)
         elif item.suffix.lower() in (*VIDEO_SUFFIXES, POSE_SUFFIX):
             if not item.is_file():
                 raise SignkitError(f"{item}: no such file")
@@ -98,6 +109,8 @@ def _csv_recordings(path: Path) -> list[Recording]:
             columns = set(rows[0]) if rows else set()
     except (OSError, UnicodeDecodeError) as error:
         raise SignkitError(f"{path}: cannot read ({error})") from None
+    if {"Video file", "Gloss"} <= columns:
+        return _asl_citizen_recordings(path, rows)
     if not {"path", "gloss"} <= columns:
         raise SignkitError(f"{path}: a CSV of recordings needs the columns path and gloss ({', '.join(CSV_COLUMNS)})")
     found = []
@@ -110,6 +123,50 @@ def _csv_recordings(path: Path) -> list[Recording]:
                                (row.get("spoken_language") or "").strip() or None,
                                (row.get("signed_language") or "").strip() or None, f"{path}:{line}"))  # fmt: skip
     return found
+
+
+def _asl_citizen_recordings(path: Path, rows: list[dict]) -> list[Recording]:
+    """ASL Citizen's split CSV (``Participant ID,Video file,Gloss,ASL-LEX Code``)."""
+    found = []
+    for line, row in enumerate(rows, start=2):
+        video, gloss = (row.get("Video file") or "").strip(), (row.get("Gloss") or "").strip()
+        if not video or not gloss:
+            raise SignkitError(f"{path}:{line}: an empty Video file or Gloss")
+        found.append(Recording(_beside(path, video), gloss.upper(), gloss.lower().replace("-", " "),
+                               where=f"{path}:{line}"))  # fmt: skip
+    return found
+
+
+def _wlasl_recordings(path: Path) -> list[Recording]:
+    """WLASL's JSON: one entry a gloss, its instances the videos (frames counted from 1, ``frame_end``
+    -1 for the end)."""
+    import json
+
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SignkitError(f"{path}: not a readable WLASL JSON ({error})") from None
+    found = []
+    for number, entry in enumerate(entries if isinstance(entries, list) else [None], start=1):
+        try:
+            gloss = str(entry["gloss"]).strip()
+            for instance in entry["instances"]:
+                first, last = int(instance.get("frame_start", 1)), int(instance.get("frame_end", -1))
+                found.append(Recording(_beside(path, f"{instance['video_id']}.mp4"), gloss.upper(), gloss.lower(),
+                                       where=f"{path}: entry {number} ({gloss}), video {instance['video_id']}",
+                                       frames=(max(0, first - 1), None if last < 0 else last)))  # fmt: skip
+        except (KeyError, TypeError, ValueError) as error:
+            raise SignkitError(f"{path}: entry {number} is not WLASL's layout (gloss, instances[].video_id: "
+                               f"{type(error).__name__} {error})") from None  # fmt: skip
+    return found
+
+
+def _beside(index: Path, name: str) -> Path:
+    """A dataset's video named in ``index``: in ``videos/`` beside it, beside it, or in ``videos/``
+    one folder up (ASL Citizen keeps its splits in ``splits/``); the first that exists, else the
+    first."""
+    places = [index.parent / "videos" / name, index.parent / name, index.parent.parent / "videos" / name]
+    return next((place for place in places if place.exists()), places[0])
 
 
 def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_language: str = "ase",
@@ -159,7 +216,7 @@ def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_lan
                 except OSError as error:
                     raise SignkitError(f"{recording.path}: cannot read ({error.strerror})") from None
                 sequence = read_pose(content, str(recording.path))
-            start, end = _sign_span(sequence, recording.where)
+            start, end = _sign_span(sequence, recording.where, recording.frames)
         except SignkitError as error:
             failed += 1
             if on_failure is not None:
@@ -204,16 +261,21 @@ def _existing_rows(folder: Path) -> list[dict]:
     return rows
 
 
-def _sign_span(sequence, where: str) -> tuple[int, int]:
+def _sign_span(sequence, where: str, frames: tuple[int, int | None] | None = None) -> tuple[int, int]:
     """The sign's span in the recording, in whole ms: from its first to after its last frame that
-    is not at rest (:func:`signkit.pose.motion.active_frames` on its PT-50 points)."""
+    is not at rest (:func:`signkit.pose.motion.active_frames` on its PT-50 points), within
+    ``frames`` when the dataset names the sign's frames."""
     from signkit.pose.convert import to_pt50
     from signkit.pose.motion import active_frames
     from signkit.pose.sequence import person0
 
     points = person0(to_pt50(sequence.pose, where))[0].astype(float) * 3  # in shoulder widths
+    offset, end = frames or (0, None)
+    points = points[offset:end]
+    if len(points) == 0:
+        raise SignkitError(f"{where}: frames {offset + 1}-{end} are past the recording's {sequence.frames}")
     first, last = active_frames(points, sequence.fps)
-    return int(first * 1000 / sequence.fps), int(round(last * 1000 / sequence.fps))
+    return int((offset + first) * 1000 / sequence.fps), int(round((offset + last) * 1000 / sequence.fps))
 
 
 def _free_name(gloss: str, taken: set[str]) -> str:
