@@ -259,3 +259,21 @@ def test_lexicon_path_with_a_space(data, tmp_path):
     result = signkit("t2p", "-v", input="thank you\n", env={"SIGNKIT_LEXICON": str(folder)})
     assert result.returncode == 0, result.stderr
     assert b"THANK-YOU" in result.stderr
+
+
+def test_a_dgs_gloss_the_lexicon_lacks_is_held_not_spelled(data, tmp_path):
+    """DGS Corpus glosses are German names with annotation markers, not words a DGS signer spells:
+    a gloss the lexicon lacks holds the last pose for HOLD_SECONDS (4 frames at 25 fps) and a short
+    transition, where spelling XQZW letter by letter added 58 frames."""
+    from signkit.lexicons.pipeline import HOLD_SECONDS
+
+    assert signkit("lexicon", str(data / "dgs-sentences" / "train"), "-o", str(tmp_path / "dgs")).returncode == 0
+    frames = []
+    for glosses in ("WASSER3B", "WASSER3B XQZW"):
+        signed = signkit("t2p", "--from", "gloss", "--lexicon", str(tmp_path / "dgs"), "--signed-language", "gsg",
+                         input=glosses + "\n")  # fmt: skip
+        assert signed.returncode == 0, signed.stderr.decode()
+        (sequence,) = read_skels(signed.stdout.decode(), "-")
+        frames.append(sequence.frames)
+    hold = round(HOLD_SECONDS * 25)
+    assert hold == 4 and hold <= frames[1] - frames[0] <= hold + 5, frames  # measured: 6

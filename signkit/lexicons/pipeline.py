@@ -22,6 +22,15 @@ from signkit.pose.layouts import pt50_header
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 DIGITS = ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE")
+# Signed languages whose missing glosses are fingerspelled: ASL's glosses are English words, and an
+# ASL signer spells an English word there is no sign for. Other lexicons' glosses (DGS Corpus:
+# ``WASSER3B``, ``$INDEX1``) are names in another written language with annotation markers, not
+# words a signer would spell letter by letter; a missing one is held (:data:`HOLD_SECONDS`).
+SPELLED_LANGUAGES = ("ase",)
+# A missing gloss that is not spelled: the previous pose held this long, the median duration of a
+# gloss in the DGS Corpus sentences (180 ms; quartiles 100 and 295 ms, 190 glosses), so the
+# sentence keeps the rhythm of continuous signing (2.4 glosses a second there).
+HOLD_SECONDS = 0.18
 
 
 @dataclass
@@ -34,19 +43,23 @@ class Signer:
     Attributes:
         lexicon: the signs, in order of preference.
         fps: output frames per second.
-        fingerspell: spell glosses missing from the lexicon letter by letter.
+        fingerspell: sign glosses missing from the lexicon (else raise): spelled letter by letter
+            when ``spell`` is true, else held (:data:`HOLD_SECONDS`).
+        spell: fingerspell missing glosses (ASL: see :data:`SPELLED_LANGUAGES`).
     """
 
     lexicon: Lexicon
     fps: float = 25.0
     fingerspell: bool = True
+    spell: bool = True
     _clips: dict[Entry, np.ndarray] = field(default_factory=dict)
 
-    def plan(self, glosses: list[str], where: str) -> list[Entry]:
+    def plan(self, glosses: list[str], where: str) -> list[Entry | None]:
         """The lexicon entries that sign ``glosses``: signs, or letters where a sign is missing.
 
-        A missing gloss is spelled from its gloss lemma: ASCII letters by the lexicon's letters,
-        digits by the signs ZERO..NINE (else spelled too), other characters skipped.
+        A missing gloss is spelled from its gloss lemma (``spell``): ASCII letters by the
+        lexicon's letters, digits by the signs ZERO..NINE (else spelled too), other characters
+        skipped; or, not spelled, held: None in the plan.
 
         Args:
             glosses: the glosses to sign.
@@ -62,8 +75,10 @@ class Signer:
                 entries.append(entry)
             elif not self.fingerspell:
                 raise SignkitError(f"{where}: no sign for gloss {gloss!r} in the lexicon, and fingerspelling is off")
-            else:
+            elif self.spell:
                 entries.extend(self._spell(gloss, where))
+            else:
+                entries.append(None)
         return entries
 
     def _spell(self, gloss: str, where: str) -> list[Entry]:
@@ -106,7 +121,15 @@ class Signer:
         Raises:
             SignkitError: as :meth:`plan` and :meth:`clip`.
         """
-        return stitch([self.clip(entry) for entry in self.plan(glosses, where)], self.fps)
+        clips: list[np.ndarray] = []
+        for entry in self.plan(glosses, where):
+            clips.append(self.clip(entry) if entry is not None else self._hold(clips))
+        return stitch(clips, self.fps)
+
+    def _hold(self, clips: list[np.ndarray]) -> np.ndarray:
+        """The last pose so far (the rest pose at the start) for :data:`HOLD_SECONDS`."""
+        last = clips[-1][-1] if clips else REST_POSE
+        return np.repeat(last[None], max(1, int(round(HOLD_SECONDS * self.fps))), axis=0).astype(np.float32)
 
     def concatenate(self, glosses: list[str], where: str) -> np.ndarray:
         """The clips of ``glosses`` end to end as recorded: PT-50 (frames, 50, 3) at ``fps``, gaps
@@ -115,7 +138,9 @@ class Signer:
         Raises:
             SignkitError: as :meth:`plan` and :func:`recorded_clip`.
         """
-        parts = [recorded_clip(entry, self.fps) for entry in self.plan(glosses, where)]
+        parts: list[np.ndarray] = []
+        for entry in self.plan(glosses, where):
+            parts.append(recorded_clip(entry, self.fps) if entry is not None else self._hold(parts))
         return np.concatenate(parts) if parts else REST_POSE[None].copy()
 
 
@@ -134,8 +159,8 @@ def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
 
 
 def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
-        fps: float = 25.0, name: str = "<stdin>", on_glosses: Callable[[int, list[str]], None] | None = None,
-        join: str = "stitch") -> Iterator[Sequence]:  # fmt: skip
+        spell: bool = True, fps: float = 25.0, name: str = "<stdin>",
+        on_glosses: Callable[[int, list[str]], None] | None = None, join: str = "stitch") -> Iterator[Sequence]:  # fmt: skip
     """Text (or glosses) to PT-50 signing, one sequence per input line.
 
     Args:
@@ -143,7 +168,9 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
             one per item; an empty line gives a short rest-pose sequence, keeping lines aligned.
         lexicon: the signs to use.
         source: ``text`` or ``gloss``.
-        fingerspell: spell glosses the lexicon lacks letter by letter (else raise).
+        fingerspell: sign glosses the lexicon lacks (else raise).
+        spell: a gloss the lexicon lacks is spelled letter by letter (else held; see
+            :class:`Signer` and :data:`SPELLED_LANGUAGES`).
         fps: output frames per second.
         name: the input's name for messages.
         on_glosses: called with (line number, glosses) for each line, e.g. to log them.
@@ -159,7 +186,7 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
     """
     from signkit.text.gloss import text_to_glosses
 
-    signer = Signer(lexicon, fps=fps, fingerspell=fingerspell)
+    signer = Signer(lexicon, fps=fps, fingerspell=fingerspell, spell=spell)
     vocabulary = lexicon.vocabulary() if source == "text" else {}
     header = pt50_header()
     for number, line in enumerate(lines, start=1):

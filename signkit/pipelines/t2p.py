@@ -68,7 +68,10 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
         lexicons: lexicon folders in sign.mt's layout, searched in order before the built-in
             ASL fingerspelling alphabet; None: the folders in ``SIGNKIT_LEXICON`` (``:``-separated).
         signed_language: code of the lexicon entries to use (``ase``: ASL).
-        fingerspell: lexicon: spell glosses the lexicons lack (else raise).
+        fingerspell: lexicon: sign glosses the lexicons lack (else raise): ASL spells them letter
+            by letter; other signed languages, whose glosses are not words a signer spells (DGS
+            Corpus: ``WASSER3B``), hold the last pose for a gloss's time
+            (:data:`signkit.lexicons.pipeline.SPELLED_LANGUAGES`).
         join: lexicon: ``stitch`` (retargeted, eased transitions) or ``concat`` (clips as recorded).
         fps: frames per second made (lexicon: default 25; a model's own otherwise, and it must agree).
         model: a model folder from ``signkit train-t2p``.
@@ -150,7 +153,7 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
             cannot be signed or whose clip cannot be read (as the lines are reached).
     """
     from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
-    from signkit.lexicons.pipeline import sign_lines
+    from signkit.lexicons.pipeline import SPELLED_LANGUAGES, sign_lines
 
     folders = lexicons or [part for part in os.environ.get("SIGNKIT_LEXICON", "").split(os.pathsep) if part]
     lexicon = Lexicon.read([*folders, builtin_lexicon_path()], signed_language=signed_language)
@@ -160,8 +163,8 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
             log.detail(f"{name}:{number}: {' '.join(glosses)}")
             advance(1)
 
-        return sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, fps=fps, name=name, on_glosses=show,
-                          join=join)  # fmt: skip
+        return sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, spell=signed_language in SPELLED_LANGUAGES,
+                          fps=fps, name=name, on_glosses=show, join=join)  # fmt: skip
 
     return _progress("t2p", len(lines), "lines", signed)
 
