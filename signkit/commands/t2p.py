@@ -2,7 +2,9 @@
 
 The embedded default needs no training and no download: each sentence becomes ASL glosses by
 rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspelled letter by
-letter where no sign exists, and the signs are joined into one fluent sequence with a rest pose
+letter where no sign exists in ASL (with --signed-language other than ase, a gloss the lexicons
+lack holds the last pose for 0.18 s: DGS Corpus glosses are German names, not words a signer
+spells), and the signs are joined into one fluent sequence with a rest pose
 at start and end. With --model DIR, a text-to-pose transformer from `signkit train-t2p` produces
 the poses instead (batched greedy decoding, stopped by its counter or --max-frames), in the
 layout and language it was trained on. With --pipeline hierarchical, Stable Signer's two learned
@@ -50,7 +52,7 @@ def command(
     source: Optional[str] = typer.Option(None, "--from", callback=one_of("text", "gloss"), metavar="TEXT|GLOSS", show_default=False,
                                          help="What the lines hold: text (English) or gloss (default: text, or what --model reads)."),
     lexicon: Lexicons = None,
-    fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Fingerspell glosses missing from the lexicons."),
+    fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Sign glosses missing from the lexicons (ASL: fingerspelled; others: held), else stop."),
     join: str = typer.Option("stitch", "--join", callback=one_of("stitch", "concat"), metavar="stitch|concat",
                              help="Lexicon: stitch the signs (retargeted, eased transitions, rest at both ends) or concat the clips as recorded."),
     pipeline: str = typer.Option("direct", "--pipeline", callback=one_of("direct", "hierarchical"), metavar="direct|hierarchical",
