@@ -19,6 +19,16 @@ real signing (PT-50, repaired, untrimmed):
 - coverage: the share of glosses with an exact match and with a lemma match.
 
 Medians over sentences (and segments); the figure to reach for each ratio is 1.
+
+Measured on the 2-core AMD EPYC machine (190 glosses: exact match 27%, lemma match 42%):
+
+    uncovered glosses          duration  jerk  covered  DTW-MJE (still 0.1333)  upper-shape-ndtw (still 0.2256)
+    spelled letter by letter       6.83  2.14     1.00                  0.2547                           0.3178
+    held 0.18 s                    1.62  0.40     1.00                  0.2646                           0.2963
+    held, measured transitions     1.76  0.34     1.00                  0.2625                           0.2957
+      (0.10 s + travel / 0.9 units/s, minimum jerk; was 0.08 s + travel / 1.2, smoothstep)
+
+The still pose stays nearer the real signing by both distances (in 30 of 32 sentences by DTW-MJE).
 """
 
 from __future__ import annotations

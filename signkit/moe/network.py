@@ -22,7 +22,7 @@ For each gloss g of a sentence s (PT-50 throughout, normalised units, ``fps`` fr
 - **blend**: every candidate is resampled to the gloss's duration and the clip is
   sum_k gate_k sum_c choice_kc candidate_kc; **durations** (frames) and the **transitions**
   between glosses are predicted from the queries (log-frames heads), transitions are eased
-  (smoothstep) from one clip's last frame to the next one's first, and the sentence starts and
+  (minimum jerk, as the lexicon's stitching) from one clip's last frame to the next one's first, and the sentence starts and
   ends with ``lead_in``/``lead_out`` frames from a learned rest pose.
 - **temporal refinement**: a residual 1D convolution over the assembled frames (last layer zero
   at initialisation, so the untrained model returns the blend unchanged).
@@ -59,7 +59,7 @@ from torch import nn
 from signkit.modelfolder import ModelFolderMixin
 from signkit.moe.database import CANDIDATE_FEATURES, EMBEDDING, EXPERTS, LEXICON, Database, Encoder
 from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
-from signkit.pose.motion import resample, smoothstep
+from signkit.pose.motion import minimum_jerk, resample
 from signkit.train import Output
 
 
@@ -243,7 +243,7 @@ def _log_frames(candidates, chosen, device):
 def _ease(start, end, count: int):
     if count <= 0:
         return start[None][:0]
-    ease = smoothstep(torch.arange(1, count + 1, device=start.device, dtype=start.dtype) / (count + 1))[:, None, None]
+    ease = minimum_jerk(torch.arange(1, count + 1, device=start.device, dtype=start.dtype) / (count + 1))[:, None, None]
     return start + (end - start) * ease
 
 
