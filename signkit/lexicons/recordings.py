@@ -191,8 +191,7 @@ def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_lan
         SignkitError: ``append`` to a folder without an ``index.csv``, an index that cannot be
             read, or no recording written at all.
     """
-    from signkit.pose.formats import read_pose, write_pose
-    from signkit.prep.extract import extract
+    from signkit.pose.formats import write_pose
 
     folder = Path(folder)
     rows = _existing_rows(folder) if append else []
@@ -201,21 +200,11 @@ def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_lan
     priority: dict[str, int] = {}
     for row in rows:
         priority[row["glosses"].upper()] = max(priority.get(row["glosses"].upper(), -1), int(row["priority"] or 0))
-    videos = [r for r in recordings if r.path.suffix.lower() != POSE_SUFFIX]
-    extracted = dict(extract([str(r.path) for r in videos], workers=workers)) if videos else {}
     written = failed = 0
-    for recording in recordings:
+    for recording, sequence in _read(recordings, workers):
         try:
-            if recording.path.suffix.lower() != POSE_SUFFIX:
-                sequence = extracted[str(recording.path)]
-                if isinstance(sequence, SignkitError):
-                    raise sequence
-            else:
-                try:
-                    content = recording.path.read_bytes()
-                except OSError as error:
-                    raise SignkitError(f"{recording.path}: cannot read ({error.strerror})") from None
-                sequence = read_pose(content, str(recording.path))
+            if isinstance(sequence, SignkitError):
+                raise sequence
             start, end = _sign_span(sequence, recording.where, recording.frames)
         except SignkitError as error:
             failed += 1
@@ -245,6 +234,27 @@ def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_lan
             if f"clips/{stale.name}" not in named:
                 stale.unlink()
     return written, failed
+
+
+def _read(recordings: list[Recording], workers: int):
+    """``(recording, Sequence or SignkitError)`` in input order, one at a time (a dataset's
+    keypoints are never all in memory): pose files read here, videos extracted in ``workers``
+    processes, ahead of the reading."""
+    from signkit.pose.formats import read_pose
+    from signkit.prep.extract import extract
+
+    videos = extract([str(r.path) for r in recordings if r.path.suffix.lower() != POSE_SUFFIX], workers=workers)
+    for recording in recordings:
+        if recording.path.suffix.lower() != POSE_SUFFIX:
+            yield recording, next(videos)[1]
+            continue
+        try:
+            yield recording, read_pose(recording.path.read_bytes(), str(recording.path))
+        except OSError as error:
+            yield recording, SignkitError(f"{recording.path}: cannot read ({error.strerror})")
+        except SignkitError as error:
+            yield recording, error
+    videos.close()  # the extraction's worker processes end here
 
 
 def _existing_rows(folder: Path) -> list[dict]:
