@@ -139,14 +139,13 @@ def extracted(folder: Path, names: list[str]) -> dict[str, Path]:
 
 def asl_ranks(measures: dict, folder: Path) -> dict:
     """Per measure: the rank of HOUSE for asl_house.mp4 among the lexicon's signs and two distractors."""
-    from signkit.lexicons.lexicon import load_clip, read_index
+    from signkit.lexicons.lexicon import lexicon_sequences
     from signkit.pose.io import read_sequences
-    from signkit.pose.sequence import Sequence
 
     poses = extracted(folder, ["asl_house.mp4", "asl_different.mp4", "asl_wrong_what.mp4"])
     query = next(read_sequences(poses["asl_house.mp4"]))
     lexicon = DATA / "asl-lexicon"
-    gallery = [(entry.gloss, Sequence(entry.gloss, load_clip(entry))) for entry in read_index(lexicon)]
+    gallery = [(sequence.gloss, sequence) for sequence in lexicon_sequences(lexicon)]
     gallery += [(name, next(read_sequences(poses[name]))) for name in ("asl_different.mp4", "asl_wrong_what.mp4")]
     ranks = {}
     for name, (prepare, between) in measures.items():
@@ -161,19 +160,17 @@ def t2p_retrieval(names: list[str], folder: Path) -> dict:
     """Per distance: (top-1, top-5, mean rank, glosses) of `signkit score retrieval` on `t2p --from
     gloss` of every gloss of the DGS lexicon (built from the 16 train sentences), against it."""
     from signkit.evaluate.scores import retrieval
-    from signkit.lexicons.lexicon import load_clip, read_index
+    from signkit.lexicons.lexicon import lexicon_sequences
     from signkit.pose.io import read_sequences
-    from signkit.pose.sequence import Sequence
 
     lexicon = folder / "dgs-lexicon"
     signkit = [sys.executable, "-m", "signkit"]
     subprocess.run([*signkit, "lexicon", str(DATA / "dgs-sentences" / "train"), "-o", str(lexicon), "-q"], check=True)
-    entries = read_index(lexicon)
-    glosses = "\n".join(dict.fromkeys(entry.gloss for entry in entries)) + "\n"
+    reference = lexicon_sequences(lexicon)
+    glosses = "\n".join(dict.fromkeys(sequence.gloss for sequence in reference)) + "\n"
     subprocess.run([*signkit, "t2p", "--from", "gloss", "--lexicon", str(lexicon), "--signed-language", "gsg", "-q",
                     "-o", str(folder / "signed.skels")], input=glosses.encode(), check=True)  # fmt: skip
     queries = list(read_sequences(folder / "signed.skels"))
-    reference = [Sequence(str(entry.path), load_clip(entry), gloss=entry.gloss) for entry in entries]
     results = {}
     for name in names:
         values = retrieval(queries, reference, name).values

@@ -91,7 +91,9 @@ def command(
             raise typer.BadParameter("retrieval ranks against a lexicon: give --lexicon DIR", param_hint="--lexicon")
         if distance is not None and distance not in scores.DISTANCES:
             raise typer.BadParameter(f"{distance!r} is not one of {', '.join(scores.DISTANCES)}", param_hint="--distance")
-        result = scores.retrieval(_glossed(references, source_format), _lexicon(lexicon),
+        from signkit.lexicons.lexicon import lexicon_sequences
+
+        result = scores.retrieval(_glossed(references, source_format), lexicon_sequences(lexicon),
                                   distance or scores.DEFAULT_DISTANCE)  # fmt: skip
         print(f"{result.score:.4f}" if number else json.dumps(result.as_json(), indent=1))
         return
@@ -120,21 +122,14 @@ def command(
     print(f"{result.score:.4f}" if number else json.dumps(result.as_json(), indent=1))
 
 
-def _lexicon(folder: Path) -> list:
-    """A lexicon's recordings as sequences, each with its entry's gloss."""
-    from signkit.lexicons.lexicon import load_clip, read_index
-    from signkit.pose.sequence import Sequence
-
-    return [Sequence(str(entry.path), load_clip(entry), gloss=entry.gloss) for entry in read_index(folder)]
-
-
 def _glossed(paths: list[str], source_format: str | None) -> list:
     """Retrieval's queries: a lexicon folder's recordings, or the sequences of pose files with
     their glosses (a .pose file's from the x.gloss file beside it)."""
+    from signkit.lexicons.lexicon import lexicon_sequences
     from signkit.pose.io import read_sequences
 
     if len(paths) == 1 and (Path(paths[0]) / "index.csv").is_file():
-        return _lexicon(Path(paths[0]))
+        return lexicon_sequences(Path(paths[0]))
     queries = []
     for path in paths:
         sibling = Path(path).with_suffix(".gloss")

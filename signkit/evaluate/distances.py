@@ -24,7 +24,7 @@ import numpy as np
 
 from signkit import __version__
 from signkit.errors import SignkitError
-from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
+from signkit.pose.layouts import HAND_SIZE_POINT, PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
 from signkit.pose.motion import REST_SPEED, active_frames
 from signkit.pose.sequence import Sequence, person0
 
@@ -102,9 +102,9 @@ class PoseDistance:
             points = _interpolated(points)
         if self.hands != "body":
             for hand in (PT50_LEFT_HAND, PT50_RIGHT_HAND):
-                shape = points[:, hand]  # a view: OpenPose hand point 0 is the wrist, 9 the middle finger's base
+                shape = points[:, hand]  # a view: OpenPose hand point 0 is the wrist
                 shape[:, 1:] -= shape[:, :1]
-                size = np.linalg.norm(shape[:, 9], axis=-1)
+                size = np.linalg.norm(shape[:, HAND_SIZE_POINT], axis=-1)
                 if self.hands == "shape" and np.isfinite(size).any() and np.nanmedian(size) > 0:
                     shape[:, 1:] *= HAND_SIZE / np.nanmedian(size)
         return points[:, HANDS if self.points == "hands" else BODY + HANDS]

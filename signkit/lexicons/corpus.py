@@ -17,7 +17,6 @@ and SLP-MoE read the same signs.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from signkit import log
 from signkit.errors import SignkitError
-from signkit.lexicons.lexicon import INDEX_COLUMNS, gloss_lemma
+from signkit.lexicons.lexicon import gloss_lemma, write_index
 from signkit.pose.motion import fill_gaps
 from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
 
@@ -63,8 +62,13 @@ def is_sentence_input(path: str | Path) -> bool:
     if path.is_dir():
         return any(path.glob(f"*{METADATA_SUFFIX}"))
     if path.name.endswith(POSE_SUFFIX):
-        return path.with_name(path.name[: -len(POSE_SUFFIX)] + METADATA_SUFFIX).is_file()
+        return _metadata_of(path).is_file()
     return path.name.endswith(METADATA_SUFFIX)
+
+
+def _metadata_of(pose: Path) -> Path:
+    """``NAME_metadata.json`` beside ``NAME_original.pose``."""
+    return pose.with_name(pose.name[: -len(POSE_SUFFIX)] + METADATA_SUFFIX)
 
 
 def sentence_files(paths: list[str | Path]) -> list[Path]:
@@ -90,7 +94,7 @@ def sentence_files(paths: list[str | Path]) -> list[Path]:
             found.update(dict.fromkeys(files))
         elif path.is_file():
             if path.name.endswith(POSE_SUFFIX):
-                path = path.with_name(path.name[: -len(POSE_SUFFIX)] + METADATA_SUFFIX)
+                path = _metadata_of(path)
             found[path] = None
         else:
             raise SignkitError(f"{path}: no such file or folder")
@@ -201,14 +205,7 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
                          "start": 0, "end": 0, "words": gloss_lemma(gloss).lower(), "glosses": gloss,
                          "priority": seen.get(key, 0)})  # fmt: skip
             seen[key] = seen.get(key, 0) + 1
-    with open(folder / "index.csv", "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    written = {row["path"] for row in rows}
-    for stale in (folder / "clips").glob("*.pose"):  # an earlier run's clips that this index does not name
-        if f"clips/{stale.name}" not in written:
-            stale.unlink()
+    write_index(folder, rows)  # an earlier run's clips that this index does not name go
     return len(rows)
 
 

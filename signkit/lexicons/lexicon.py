@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -224,6 +225,42 @@ def builtin_lexicon_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise SignkitError("the spoken-to-signed package is not installed; it ships the built-in alphabet")
     return Path(next(iter(spec.submodule_search_locations))) / "assets" / "fingerspelling_lexicon"
+
+
+def write_index(folder: Path, rows: list[dict], prune: bool = True) -> None:
+    """Write ``folder/index.csv`` (columns :data:`INDEX_COLUMNS`) whole or not at all.
+
+    Args:
+        folder: the lexicon folder.
+        rows: one dict per entry, keyed by the columns.
+        prune: remove the ``clips/*.pose`` files the rows do not name (an earlier index's).
+
+    Raises:
+        OSError: the folder or a file cannot be written.
+    """
+    temporary = folder / ".index.csv.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(temporary, folder / "index.csv")
+    if prune:
+        named = {row["path"] for row in rows}
+        for stale in (folder / "clips").glob("*.pose"):
+            if f"clips/{stale.name}" not in named:
+                stale.unlink()
+
+
+def lexicon_sequences(folder: Path) -> list:
+    """Every entry of a lexicon as a :class:`signkit.pose.sequence.Sequence`: its clip
+    (:func:`load_clip`, in the file's layout), named by its path, ``gloss`` set.
+
+    Raises:
+        SignkitError: as :func:`read_index` and :func:`load_clip`.
+    """
+    from signkit.pose.sequence import Sequence
+
+    return [Sequence(str(entry.path), load_clip(entry), gloss=entry.gloss) for entry in read_index(folder)]
 
 
 @lru_cache(maxsize=1024)

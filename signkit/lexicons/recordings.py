@@ -19,14 +19,13 @@ every entry it had. A recording that cannot be read is named and skipped; the ot
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from signkit.errors import SignkitError
-from signkit.lexicons.lexicon import INDEX_COLUMNS
+from signkit.lexicons.lexicon import INDEX_COLUMNS, write_index
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 POSE_SUFFIX = ".pose"
@@ -222,17 +221,7 @@ def build_lexicon(recordings: list[Recording], folder: str | Path, *, signed_lan
         written += 1
     if not written:
         raise SignkitError(f"no recording could be read ({failed} failed, each named above); nothing written")
-    temporary = folder / ".index.csv.tmp"
-    with open(temporary, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=INDEX_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(temporary, folder / "index.csv")
-    if not append:  # a replaced lexicon's clips that its index no longer names
-        named = {row["path"] for row in rows}
-        for stale in (folder / "clips").glob("*.pose"):
-            if f"clips/{stale.name}" not in named:
-                stale.unlink()
+    write_index(folder, rows, prune=not append)  # a replaced lexicon's clips that its index no longer names go
     return written, failed
 
 

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from signkit.pose.layouts import PT50_LSHOULDER, PT50_RSHOULDER
+from signkit.pose.layouts import HAND_SIZE_POINT, PT50_LSHOULDER, PT50_RSHOULDER
 from signkit.pose.motion import ARMS, REST_POSE, fill_gaps, join, resample, smooth
-
-HAND_SIZE_POINT = 9  # middle finger base: hand size = |hand root -> middle finger base|
 
 MAX_SIGN_SECONDS = 1.0
 MAX_LETTER_SECONDS = 0.32

@@ -58,6 +58,7 @@ BODY8_LIMBS = [(1, 0), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7)]
 PT50_NECK, PT50_RSHOULDER, PT50_RWRIST, PT50_LSHOULDER, PT50_LWRIST = 1, 2, 4, 5, 7
 PT50_LEFT_HAND = slice(8, 29)  # the hand at joint 7
 PT50_RIGHT_HAND = slice(29, 50)  # the hand at joint 4
+HAND_SIZE_POINT = 9  # in a hand's 21 points: the middle finger's base; hand size is wrist (0) to it
 
 # MediaPipe Pose landmark names (33) and connections, and MediaPipe Hands names (21).
 MEDIAPIPE_POSE_POINTS = [
