@@ -123,8 +123,8 @@ def test_retrieval_of_t2p_signs(data, tmp_path):
     assert produced.returncode == 0, produced.stderr.decode()
     result = json.loads(signkit("score", "retrieval", str(tmp_path / "q.skels"), "--lexicon", str(lexicon)).stdout)
     assert result["queries"] == 12 and result["unmatched"] == 0
-    # measured: top-1 0.67, top-5 0.92, mean rank 1.8 among 81 glosses; chance: 1/81 and a mean rank of 41
-    # (all 81 glosses: 0.72, 0.93, 2.1; hands-mje, pose-evaluation's hands-only choice: 0.10, 0.32, 20)
+    # measured: top-1 0.83, top-5 1.00, mean rank 1.2 among 81 glosses; chance: 1/81 and a mean rank of 41
+    # (all 81 glosses: 0.84, 1.00, 1.4; hands-mje, pose-evaluation's hands-only choice: 0.15, 0.42, 17)
     assert result["glosses"] == 81 and result["top1"] > 0.5 and result["mean_rank"] < 5, result
     top1 = signkit("score", "retrieval", str(tmp_path / "q.skels"), "--lexicon", str(lexicon), "-b")
     assert float(top1.stdout) == pytest.approx(result["top1"], abs=1e-4)

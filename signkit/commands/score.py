@@ -11,8 +11,8 @@ trimmed, frame rate and DTW). The default, upper-shape-ndtw (upper body, hand sh
 are and scaled to one hand size, missing points masked, rest frames trimmed, DTW normalised by its
 path), was chosen by benchmarks/discriminate.py on real signing: it ranks asl_house.mp4 (another
 signer) as the lexicon's HOUSE, first of 102 signs (dtw: 92nd, dtw-mje: 94th), and t2p's signing
-of the 81 glosses of the DGS lexicon as the intended gloss 72% of the time (hands-mje, the
-hands-only choice of pose-evaluation: 10%); on the DGS Corpus gloss segments (median 3 frames)
+of the 81 glosses of the DGS lexicon as the intended gloss 84% of the time (hands-mje, the
+hands-only choice of pose-evaluation: 15%); on the DGS Corpus gloss segments (median 3 frames)
 no distance is far from chance (mean average precision: 0.086; dtw 0.107, dtw-mje 0.079, the
 segments' durations alone 0.094, chance 0.070). retrieval QUERY --lexicon REF ranks, for
 each produced sign of QUERY (a lexicon folder, or pose files whose sequences carry one gloss:

@@ -190,7 +190,7 @@ DISTANCES = {distance.name: distance for distance in (
 )}  # fmt: skip
 # Chosen by benchmarks/discriminate.py and t2p retrieval (figures in `signkit score --help`): it
 # ranks asl_house.mp4's HOUSE first among the lexicon's 102 signs, gives t2p's signing of the DGS
-# lexicon's glosses the best top-1 of all (0.72), and is symmetric (the -ref distances' DGS figures
+# lexicon's glosses the best top-1 of all (0.84), and is symmetric (the -ref distances' DGS figures
 # depend on which recording is the reference)
 DEFAULT = "upper-shape-ndtw"
 
