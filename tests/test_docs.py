@@ -170,6 +170,8 @@ def _check_relations(example: str, stdout: str, folder: Path, shared: Path) -> N
             assert frame.shape[:2] == (height, width), example
             if "--background" in args and args[args.index("--background") + 1] == "black":
                 assert frame[0, 0].max() <= 16, example  # a corner is background (H.264 may shift black by a little)
+        if "--layout" in args and output and output.suffix in POSES:  # every sequence written in that layout
+            assert {s.layout for s in read_sequences(output)} == {args[args.index("--layout") + 1]}, example
         if command == "extract" and output and output.is_dir():  # one .pose per video, one frame per video frame
             for video in (local(name) for name in args[1:] if name.endswith(".mp4")):
                 assert _frames(output / f"{video.stem}.pose") == _frames(video), example

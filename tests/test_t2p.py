@@ -20,7 +20,8 @@ from conftest import signkit
 from signkit.lexicons.stitch import prepare_clip
 from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
-from signkit.pose.motion import REST_POSE, transition
+from signkit.pose.convert import production_pose
+from signkit.pose.motion import REST_FACE, REST_POSE, transition
 
 MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
 # spoken-to-signed's ASL fingerspelling alphabet, the built-in lexicon, read here without signkit
@@ -57,11 +58,13 @@ def _letter_frames(letter: str, fps: float) -> int:
 
 
 def _rest_at_both_ends(points: np.ndarray, fps: float, atol: float) -> None:
-    """The documented rest hold at each end, seen through the blur: ``0.4 s * fps - 3`` frames of REST_POSE at
-    the start and at the end, and no other frame at rest but the one next to each hold (a minimum-jerk
-    transition starts as t^3: its first in-between frame, blurred, can move less than ``atol``)."""
+    """The documented rest hold at each end, seen through the blur: ``0.4 s * fps - 3`` frames of the rest pose
+    (REST_POSE, or REST_FACE in slrtp178 with the face) at the start and at the end, and no other frame at rest but
+    the one next to each hold (a minimum-jerk transition starts as t^3: its first in-between frame, blurred, can
+    move less than ``atol``)."""
     held = round(REST_SECONDS * fps) - BLUR
-    at_rest = np.abs(points - REST_POSE).max(axis=(1, 2)) <= atol
+    rest = REST_POSE if points.shape[1] == 50 else production_pose(REST_FACE[None], fps, "slrtp178").body.data[0, 0]
+    at_rest = np.abs(points - rest).max(axis=(1, 2)) <= atol
     assert at_rest[:held].all() and at_rest[-held:].all(), np.flatnonzero(~at_rest)[[0, -1]]
     assert not at_rest[held + 1 : -held - 1].any(), np.flatnonzero(at_rest[held + 1 : -held - 1]) + held + 1
 

@@ -1,4 +1,5 @@
-"""Repair and normalise keypoint sequences into PT-50 training data (.skels with siblings, or .h5).
+"""Repair and normalise keypoint sequences into PT-50 training data (.skels with siblings, or .h5);
+--layout slrtp178 keeps the face (and the hips), repaired the same way.
 
 Points that are NaN, all zero or below the confidence threshold are filled by interpolation in
 time across gaps up to --max-gap frames, otherwise by the point's median over the sequence; a
@@ -19,13 +20,14 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import (Confidence, Fps, From, Output, PoseFiles, Quiet, To, Verbose, read_inputs,
+from signkit.commands.options import (Confidence, Fps, From, Layout, Output, PoseFiles, Quiet, To, Verbose, read_inputs,
                                      some_failed)  # fmt: skip
 
 EXAMPLES = [
     "signkit clean ../shared/data/phoenix14t/sample/dev.skels -o dev-clean.skels",
     "signkit clean ../shared/data/dgs-sentences/train/train_1_original.pose ../shared/data/dgs-sentences/train/train_2_original.pose "
     "-o dgs.h5 --stride 2",
+    "signkit clean ../shared/data/dgs-sentences/test/test_1_original.pose --layout slrtp178 -o test_1-face.skels",
 ]
 
 
@@ -42,6 +44,7 @@ def command(
                                       help="Drop a sequence with a larger share of missing points."),
     stride: int = typer.Option(1, "--stride", min=1, help="Keep every N-th frame."),
     trim: bool = typer.Option(True, "--trim/--no-trim", help="Trim leading and trailing rest frames."),
+    layout: Layout = None,
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -57,7 +60,7 @@ def command(
     inputs = read_inputs(files, source_format, fps, failures)
     written = write_sequences(
         clean(inputs, report, threshold=threshold, max_gap=max_gap, max_missing=max_missing, stride=stride, trim=trim,
-              texts=joined),
+              texts=joined, layout=layout or "pt50"),
         output, target_format,
     )  # fmt: skip
     log.info(f"clean: {report.sequences_in} sequences in, {written} written, {len(report.dropped)} dropped; "

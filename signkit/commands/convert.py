@@ -1,4 +1,5 @@
-"""Convert pose files between formats (.skels, .pose, .h5) and layouts (to PT-50).
+"""Convert pose files between formats (.skels, .pose, .h5) and layouts (to PT-50, or to slrtp178 with
+the face), in PT-50's normalised convention (neck at the origin, shoulder width 1/3).
 
 A sequence that cannot be read (a bad .skels line, a bad .h5 group) is named, every other one
 written, and the exit status is 1.
@@ -6,24 +7,15 @@ written, and the exit status is 1.
 
 from __future__ import annotations
 
-from typing import Optional
-
-import typer
-
 from signkit import log
-from signkit.commands.options import Fps, From, Input, Output, Quiet, To, Verbose, read_inputs, some_failed
+from signkit.commands.options import Fps, From, Input, Layout, Output, Quiet, To, Verbose, read_inputs, some_failed
 
 EXAMPLES = [
     'signkit convert ../shared/data/phoenix14t/sample/dev.skels -o dev.h5',
     'signkit convert dev.h5 -o dev-copy.skels',
     'signkit convert ../shared/data/asl-lexicon/ase/hello.pose --layout pt50 -o hello-pt50.pose',
+    'signkit convert ../shared/data/dgs-sentences/test/test_1_original.pose --layout slrtp178 -o test_1.skels',
 ]
-
-
-def _layout(value: str | None) -> str | None:
-    if value not in (None, "pt50"):
-        raise typer.BadParameter(f"{value!r}: the layout signkit converts to is pt50")
-    return value
 
 
 def command(
@@ -31,8 +23,7 @@ def command(
     output: Output = None,
     source_format: From = None,
     target_format: To = None,
-    layout: Optional[str] = typer.Option(None, "--layout", callback=_layout, metavar="LAYOUT", show_default=False,
-                                         help="Convert poses to this layout: pt50."),
+    layout: Layout = None,
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,

@@ -61,6 +61,9 @@ def one_of(*choices: str):
     return check
 
 
+Layout = Annotated[Optional[str], typer.Option("--layout", metavar="pt50|slrtp178", callback=one_of("pt50", "slrtp178"),
+                                               show_default=False,
+                                               help="The poses' layout: pt50 (upper body and hands) or slrtp178 (with the face).")]  # fmt: skip
 Dtype = Annotated[str, typer.Option("--dtype", metavar="float32|bfloat16", callback=one_of("float32", "bfloat16"),
                                     help="Number type of the model's weights and states.")]
 

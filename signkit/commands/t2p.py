@@ -1,11 +1,13 @@
-"""Text to signing poses: English sentences (one a line) to PT-50 skeletons, one sequence a line.
+"""Text to signing poses: English sentences (one a line) to skeletons, one sequence a line.
 
 The embedded default needs no training and no download: each sentence becomes ASL glosses by
 rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspelled letter by
 letter where no sign exists in ASL (with --signed-language other than ase, a gloss the lexicons
 lack holds the last pose for 0.18 s: DGS Corpus glosses are German names, not words a signer
 spells), and the signs are joined into one fluent sequence with a rest pose
-at start and end. With --model DIR, a text-to-pose transformer from `signkit train-t2p` produces
+at start and end. The lexicon's poses are slrtp178 (body, hands and the face: each sign's own face,
+its untracked points filled from a face template) when its signs carry a face, else PT-50 (body and
+hands); --layout chooses. With --model DIR, a text-to-pose transformer from `signkit train-t2p` produces
 the poses instead (batched greedy decoding, stopped by its counter or --max-frames), in the
 layout and language it was trained on. With --pipeline hierarchical, Stable Signer's two learned
 stages: SLUL (--gloss-model, from `signkit train-t2g`) writes the glosses, SLP-MoE (--g2p-model,
@@ -27,7 +29,8 @@ import typer
 
 from signkit import log
 from signkit.commands.examples import MAIN_JOB, TRAIN_G2P, TRAIN_T2G, TRAIN_T2P
-from signkit.commands.options import Device, Dtype, Fps, Input, Lexicons, Output, Quiet, To, Verbose, one_of, torch_device
+from signkit.commands.options import (Device, Dtype, Fps, Input, Layout, Lexicons, Output, Quiet, To, Verbose, one_of,
+                                     torch_device)  # fmt: skip
 
 EXAMPLES = [
     MAIN_JOB,
@@ -64,6 +67,7 @@ def command(
     beam: int = typer.Option(4, "--beam", min=1, help="Hierarchical: beam width of the text-to-gloss model."),
     signed_language: str = typer.Option("ase", "--signed-language", help="Signed language code of the lexicon entries to use."),
     fps: Fps = None,
+    layout: Layout = None,
     model: Optional[str] = typer.Option(None, "--model", metavar="DIR", show_default=False,
                                         help="A model folder from signkit train-t2p (instead of the lexicon)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, show_default=False,
@@ -99,7 +103,7 @@ def command(
     sequences = t2p_stream(lines, source=source, lexicons=lexicon, signed_language=signed_language, fingerspell=fingerspell,
                     join=join, fps=fps, model=model, max_frames=max_frames, g2p_model=g2p_model, gloss_model=gloss_model,
                     beam=beam, batch_size=batch_size, device=torch_device(device) if learned else "cpu", dtype=dtype,
-                    cues=cues, name=name)  # fmt: skip
+                    cues=cues, layout=layout, name=name)  # fmt: skip
     write_sequences(sequences, output, target_format)
 
 

@@ -1,4 +1,4 @@
-"""The embedded default text-to-pose: English -> ASL glosses -> lexicon clips -> one PT-50 sequence.
+"""The embedded default text-to-pose: English -> ASL glosses -> lexicon clips -> one signing sequence.
 
 Needs no training and no download: glosses come from rules (:mod:`signkit.text.gloss`), signs
 from sign lexicons (:mod:`signkit.lexicons.lexicon`; built in: the ASL fingerspelling alphabet of
@@ -15,11 +15,12 @@ import numpy as np
 
 from signkit.errors import SignkitError
 from signkit.lexicons.lexicon import Entry, Lexicon, gloss_lemma, load_clip
-from signkit.lexicons.stitch import prepare_clip, stitch
-from signkit.pose.motion import REST_POSE, fill_gaps, resample
-from signkit.pose.convert import to_pt50
-from signkit.pose.layouts import pt50_header
-from signkit.pose.sequence import Sequence, make_pose, person0
+from signkit.lexicons.stitch import prepare_clip, rest_pose, stitch
+from signkit.pose.convert import has_face, production_pose, signing_points
+from signkit.pose.face import complete_face
+from signkit.pose.layouts import FULL_FACE, PT50, SLRTP178
+from signkit.pose.motion import fill_gaps, resample
+from signkit.pose.sequence import Sequence
 
 DIGITS = ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE")
 # Signed languages whose missing glosses are fingerspelled: ASL's glosses are English words, and an
@@ -38,7 +39,8 @@ class Signer:
     """Turns glosses into poses with one lexicon, caching each prepared clip.
 
     Lookup, fingerspelling and stitching follow sign.mt's spoken-to-signed (Moryossef et al.,
-    2023); poses are PT-50 in normalised units (neck at the origin, shoulder width 1/3).
+    2023); poses are PT-50 points, with the face's 128 after them when ``face`` is set, in
+    normalised units (neck at the origin, shoulder width 1/3).
 
     Attributes:
         lexicon: the signs, in order of preference.
@@ -46,12 +48,15 @@ class Signer:
         fingerspell: sign glosses missing from the lexicon (else raise): spelled letter by letter
             when ``spell`` is true, else held (:data:`HOLD_SECONDS`).
         spell: fingerspell missing glosses (ASL: see :data:`SPELLED_LANGUAGES`).
+        face: make the face: each clip's own, filled from the face template where its tracker
+            saw none (:func:`signkit.pose.face.complete_face`).
     """
 
     lexicon: Lexicon
     fps: float = 25.0
     fingerspell: bool = True
     spell: bool = True
+    face: bool = False
     _clips: dict[Entry, np.ndarray] = field(default_factory=dict)
 
     def plan(self, glosses: list[str], where: str) -> list[Entry | None]:
@@ -96,10 +101,11 @@ class Signer:
         return letters
 
     def clip(self, entry: Entry) -> np.ndarray:
-        """The prepared PT-50 frames of an entry (:func:`signkit.lexicons.stitch.prepare_clip`).
+        """The prepared frames of an entry (:func:`signkit.lexicons.stitch.prepare_clip`).
 
         Returns:
-            (frames, 50, 3) float32 at ``fps``, normalised units, no missing value; cached.
+            (frames, 50, 3), or (frames, 178, 3) with the face, float32 at ``fps``, normalised
+            units, no missing value; cached.
 
         Raises:
             SignkitError: the clip is missing, unreadable or empty (:func:`load_clip`), or has no
@@ -107,15 +113,15 @@ class Signer:
         """
         if entry not in self._clips:
             pose = load_clip(entry)
-            points, _ = person0(to_pt50(pose, str(entry.path)))
+            points = signing_points(pose, str(entry.path), self.face)
             self._clips[entry] = prepare_clip(points, pose.body.fps, self.fps, letter=entry.is_letter)
         return self._clips[entry]
 
     def sign(self, glosses: list[str], where: str) -> np.ndarray:
-        """One fluent PT-50 sequence signing ``glosses``, rest pose at both ends.
+        """One fluent sequence signing ``glosses``, rest pose at both ends.
 
         Returns:
-            (frames, 50, 3) float32 at ``fps``, normalised units (see
+            (frames, 50 or 178, 3) float32 at ``fps``, normalised units (see
             :func:`signkit.lexicons.stitch.stitch`); the rest pose alone for no gloss.
 
         Raises:
@@ -124,15 +130,15 @@ class Signer:
         clips: list[np.ndarray] = []
         for entry in self.plan(glosses, where):
             clips.append(self.clip(entry) if entry is not None else self._hold(clips))
-        return stitch(clips, self.fps)
+        return stitch(clips, self.fps, self.face)
 
     def _hold(self, clips: list[np.ndarray]) -> np.ndarray:
         """The last pose so far (the rest pose at the start) for :data:`HOLD_SECONDS`."""
-        last = clips[-1][-1] if clips else REST_POSE
+        last = clips[-1][-1] if clips else rest_pose(self.face)
         return np.repeat(last[None], max(1, int(round(HOLD_SECONDS * self.fps))), axis=0).astype(np.float32)
 
     def concatenate(self, glosses: list[str], where: str) -> np.ndarray:
-        """The clips of ``glosses`` end to end as recorded: PT-50 (frames, 50, 3) at ``fps``, gaps
+        """The clips of ``glosses`` end to end as recorded: (frames, 50 or 178, 3) at ``fps``, gaps
         filled, no trimming, retargeting, transitions or rest pose (one rest frame for no gloss).
 
         Raises:
@@ -140,12 +146,13 @@ class Signer:
         """
         parts: list[np.ndarray] = []
         for entry in self.plan(glosses, where):
-            parts.append(recorded_clip(entry, self.fps) if entry is not None else self._hold(parts))
-        return np.concatenate(parts) if parts else REST_POSE[None].copy()
+            parts.append(recorded_clip(entry, self.fps, self.face) if entry is not None else self._hold(parts))
+        return np.concatenate(parts) if parts else rest_pose(self.face)[None].copy()
 
 
-def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
-    """An entry's clip as recorded: PT-50 (frames, 50, 3) float32, gaps filled
+def recorded_clip(entry: Entry, fps: float, face: bool = False) -> np.ndarray:
+    """An entry's clip as recorded: (frames, 50, 3) PT-50, or (frames, 178, 3) with the face
+    (:func:`signkit.pose.face.complete_face`), float32, gaps filled
     (:func:`signkit.pose.motion.fill_gaps`), resampled to ``fps``; no trimming or retargeting.
 
     Raises:
@@ -153,15 +160,28 @@ def recorded_clip(entry: Entry, fps: float) -> np.ndarray:
             showing both shoulders.
     """
     pose = load_clip(entry)
-    points = person0(to_pt50(pose, str(entry.path)))[0]
-    fill_gaps(points, np.arange(points.shape[1]))
+    points = signing_points(pose, str(entry.path), face)
+    fill_gaps(points, np.arange(50))
+    if face:
+        points[:, FULL_FACE] = complete_face(points[:, FULL_FACE], points[:, 0])
     return resample(points, max(1, int(round(len(points) * fps / pose.body.fps))))
+
+
+def carries_face(lexicon: Lexicon) -> bool:
+    """Whether a lexicon's signs carry a face: its first entry's clip has a layout with one
+    (:func:`signkit.pose.convert.has_face`).
+
+    Raises:
+        SignkitError: the clip is missing or unreadable (:func:`load_clip`).
+    """
+    return bool(lexicon.entries) and has_face(load_clip(lexicon.entries[0]).header)
 
 
 def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", fingerspell: bool = True,
         spell: bool = True, fps: float = 25.0, name: str = "<stdin>",
-        on_glosses: Callable[[int, list[str]], None] | None = None, join: str = "stitch") -> Iterator[Sequence]:  # fmt: skip
-    """Text (or glosses) to PT-50 signing, one sequence per input line.
+        on_glosses: Callable[[int, list[str]], None] | None = None, join: str = "stitch",
+        layout: str | None = None) -> Iterator[Sequence]:  # fmt: skip
+    """Text (or glosses) to signing, one sequence per input line.
 
     Args:
         lines: English sentences (``source="text"``) or space-separated glosses (``"gloss"``),
@@ -175,10 +195,13 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
         name: the input's name for messages.
         on_glosses: called with (line number, glosses) for each line, e.g. to log them.
         join: ``stitch`` (:meth:`Signer.sign`) or ``concat`` (:meth:`Signer.concatenate`).
+        layout: ``pt50`` or ``slrtp178`` (with the face); None: ``slrtp178`` when the lexicon's
+            signs carry a face (:func:`carries_face`), else ``pt50``.
 
     Yields:
-        Sequences named by line number (``000001`` ...) with a PT-50 pose (frames, 1, 50, 3) at
-        ``fps``, ``text`` and ``gloss`` set.
+        Sequences named by line number (``000001`` ...) with a PT-50 pose (frames, 1, 50, 3) or
+        a slrtp178 pose (frames, 1, 178, 3) at ``fps``, normalised units,
+        ``text`` and ``gloss`` set.
 
     Raises:
         SignkitError: naming ``name:line`` for a gloss that cannot be signed; a lexicon clip that
@@ -186,9 +209,10 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
     """
     from signkit.text.gloss import text_to_glosses
 
-    signer = Signer(lexicon, fps=fps, fingerspell=fingerspell, spell=spell)
+    if layout is None:
+        layout = SLRTP178 if carries_face(lexicon) else PT50
+    signer = Signer(lexicon, fps=fps, fingerspell=fingerspell, spell=spell, face=layout == SLRTP178)
     vocabulary = lexicon.vocabulary() if source == "text" else {}
-    header = pt50_header()
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         glosses = text_to_glosses(line, vocabulary) if source == "text" else line.upper().split()
@@ -197,7 +221,7 @@ def sign_lines(lines: Iterable[str], lexicon: Lexicon, *, source: str = "text", 
         points = (signer.sign if join == "stitch" else signer.concatenate)(glosses, f"{name}:{number}")
         yield Sequence(
             name=f"{number:06d}",
-            pose=make_pose(header, points, None, fps),
+            pose=production_pose(points, fps, layout),
             text=line if source == "text" else None,
             gloss=" ".join(glosses),
         )

@@ -13,6 +13,11 @@ shoulder width 1/3), then
 4. it is resampled to the output fps, sped up where a citation-form sign is longer than a
    fluent one (at most ``MAX_SIGN_SECONDS``, or ``MAX_LETTER_SECONDS`` for a letter).
 
+A clip with a face (the full order of :mod:`signkit.pose.convert`: PT-50's 50 points, then the 128
+face points of slrtp178) keeps its face's motion: untracked face points are filled from the face
+template (:func:`signkit.pose.face.complete_face`) and the face is retargeted with the head (moved
+with the nose, scaled to :data:`signkit.pose.motion.REST_FACE`'s face size).
+
 Clips are joined by eased transitions whose length grows with the distance the wrists travel,
 with the rest pose held at start and end; a light temporal Gaussian (sigma 1 frame) removes
 tracking jitter. The approach follows the stitching of sign.mt's spoken-to-signed
@@ -27,8 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from signkit.pose.layouts import HAND_SIZE_POINT, PT50_LSHOULDER, PT50_RSHOULDER
-from signkit.pose.motion import ARMS, REST_POSE, fill_gaps, join, resample, smooth
+from signkit.pose.face import complete_face, face_size
+from signkit.pose.layouts import FULL_FACE, HAND_SIZE_POINT, PT50_LSHOULDER, PT50_RSHOULDER
+from signkit.pose.motion import ARMS, REST_FACE, REST_POSE, fill_gaps, join, resample, smooth
 
 MAX_SIGN_SECONDS = 1.0
 MAX_LETTER_SECONDS = 0.32
@@ -48,19 +54,21 @@ def prepare_clip(points: np.ndarray, fps: float, out_fps: float, letter: bool = 
     """Turn one lexicon clip into frames ready to join (steps 1-4 of the module docstring).
 
     Args:
-        points: (frames, 50, 3) PT-50 points of the clip in normalised units (neck at the
-            origin, shoulder width 1/3), NaN where missing.
+        points: (frames, 50, 3) PT-50 points of the clip, or (frames, 178, 3) PT-50 and face
+            points, in normalised units (neck at the origin, shoulder width 1/3), NaN where missing.
         fps: the clip's frame rate (frames per second).
         out_fps: the output frame rate.
         letter: a fingerspelled letter (its duration capped at 0.32 s instead of 1 s).
 
     Returns:
-        (frames', 50, 3) float32 with no missing value, at ``out_fps``, in normalised units; a
-        one-frame clip lasts one output frame.
+        (frames', points, 3) float32 with no missing value, at ``out_fps``, in normalised units;
+        a one-frame clip lasts one output frame.
     """
     points = np.array(points, dtype=np.float32)
     frames = len(points)
     fill_gaps(points, np.r_[0:2, PT50_RSHOULDER, PT50_LSHOULDER])  # nose, neck, shoulders
+    if points.shape[1] > 50:
+        points[:, FULL_FACE] = complete_face(points[:, FULL_FACE], points[:, 0])
     signing = []
     for arm in ARMS:
         shoulder, elbow, wrist, hand = ARMS[arm]
@@ -89,14 +97,17 @@ def retarget(points: np.ndarray) -> np.ndarray:
     percentile over the clip: the bone parallel to the image) equals the reference length, and
     the depth is solved from the constant 3D length, keeping the clip's sign of depth (the
     skeletal-model idea of Zelinka & Kanis, 2020). Hands are scaled about the wrist so that the
-    2D hand size matches the reference.
+    2D hand size matches the reference; a face moves with the nose and is scaled about it so that
+    its size (:func:`signkit.pose.face.face_size`, 90th percentile over the clip) matches the
+    reference's.
 
     Args:
-        points: (frames, 50, 3) complete PT-50 points (no NaN), normalised units.
+        points: (frames, 50, 3) complete PT-50 points, or (frames, 178, 3) with the face (no
+            NaN), normalised units.
 
     Returns:
-        (frames, 50, 3) of the dtype of ``points``: nose, arms and hands rebuilt from the neck
-        and shoulders outwards, with :data:`signkit.pose.motion.REST_POSE`'s bone lengths.
+        (frames, points, 3) of the dtype of ``points``: nose, arms, hands and face rebuilt from the
+        neck and shoulders outwards, with :data:`signkit.pose.motion.REST_FACE`'s proportions.
     """
     out = points.copy()
     out[:, 0] = _bone(out[:, 1], points[:, 0] - points[:, 1], _length(REST_POSE[0] - REST_POSE[1]))
@@ -109,6 +120,10 @@ def retarget(points: np.ndarray) -> np.ndarray:
         reference = _length(REST_POSE[hand.start + HAND_SIZE_POINT, :2] - REST_POSE[hand.start, :2])
         scale = reference / max(float(np.percentile(size, 90)), 1e-6)
         out[:, hand] = out[:, wrist : wrist + 1] + (points[:, hand] - points[:, wrist : wrist + 1]) * scale
+    if points.shape[1] > 50:
+        reference = float(face_size(REST_FACE[None, FULL_FACE])[0])
+        scale = reference / max(float(np.percentile(face_size(points[:, FULL_FACE]), 90)), 1e-6)
+        out[:, FULL_FACE] = out[:, :1] + (points[:, FULL_FACE] - points[:, :1]) * scale
     return out
 
 
@@ -121,22 +136,28 @@ def _bone(parent: np.ndarray, vector: np.ndarray, length: float) -> np.ndarray:
     return parent + np.concatenate([planar, depth[:, None]], axis=-1)
 
 
-def stitch(clips: list[np.ndarray], fps: float) -> np.ndarray:
+def rest_pose(face: bool) -> np.ndarray:
+    """The rest pose: (50, 3) :data:`REST_POSE`, or (178, 3) :data:`REST_FACE` with the face."""
+    return REST_FACE if face else REST_POSE
+
+
+def stitch(clips: list[np.ndarray], fps: float, face: bool = False) -> np.ndarray:
     """Join prepared clips into one sequence that starts and ends at rest.
 
     The stitching of sign.mt's spoken-to-signed (Moryossef et al., 2023), with transitions timed
     by the wrists' travel (:func:`signkit.pose.motion.transition`).
 
     Args:
-        clips: prepared clips, each (frames, 50, 3) at ``fps`` (see :func:`prepare_clip`); may be
-            empty (then the rest pose alone).
+        clips: prepared clips, each (frames, 50, 3), or (frames, 178, 3) with the face, at ``fps``
+            (see :func:`prepare_clip`); may be empty (then the rest pose alone).
         fps: frames per second.
+        face: make the face (the clips have one; the rest pose is :data:`REST_FACE`).
 
     Returns:
-        (frames, 50, 3) float32 in normalised units: rest hold (0.4 s), transitions and clips,
+        (frames, points, 3) float32 in normalised units: rest hold (0.4 s), transitions and clips,
         rest hold; smoothed by a Gaussian of sigma 1 frame.
     """
-    rest = np.repeat(REST_POSE[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
+    rest = np.repeat(rest_pose(face)[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
     return smooth(join([rest, *clips, rest], fps))
 
 

@@ -1,6 +1,7 @@
 """Text to signing poses end to end: the library function behind ``signkit t2p``.
 
-Three ways from sentences (or glosses) to PT-50 signing, one sequence per line:
+Three ways from sentences (or glosses) to signing (PT-50, or slrtp178 with the face), one sequence
+per line:
 
 * the lexicon (default; no training, no download): English-to-ASL-gloss rules, each gloss a sign
   of the lexicons (exact gloss, then lemma) or fingerspelled, the clips stitched into one fluent
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from signkit import log
 from signkit.errors import SignkitError
+from signkit.pose.layouts import PT50, SLRTP178
 
 
 # The longest line signed, in characters: How2Sign's longest sentence has 563, PHOENIX14T's 305;
@@ -52,8 +54,9 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
                signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
                model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
                gloss_model: str | Path | None = None, beam: int = 4, batch_size: int = 32, device: str = "cpu",
-               dtype: str = "float32", cues: list | None = None, name: str = "<stdin>") -> Iterator:  # fmt: skip
-    """Sentences (or gloss lines) to PT-50 signing sequences, made and yielded one at a time (a
+               dtype: str = "float32", cues: list | None = None, layout: str | None = None,
+               name: str = "<stdin>") -> Iterator:  # fmt: skip
+    """Sentences (or gloss lines) to signing sequences, made and yielded one at a time (a
     batch at a time for the learned pipelines): what ``signkit t2p`` writes as it goes, so that
     its memory is bounded by a sentence (or a batch), not by the input's length.
 
@@ -82,18 +85,22 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
         cues: subtitle cues (:class:`signkit.text.subtitles.Cue`), one per line: the result is
             then one sequence of the whole programme from 0 s, each cue's signing at its cue
             (bounded by the 24 hours a cue may end at).
+        layout: ``pt50`` or ``slrtp178`` (with the face). None: the lexicon's ``slrtp178`` when its
+            signs carry a face, else ``pt50``; a model's own layout; the hierarchy's ``pt50``. A
+            model of slrtp178 makes ``pt50`` by dropping the face; a layout with a face asked of
+            a producer without one is an error.
         name: the input's name in messages (``name:line``).
 
     Yields:
         :class:`signkit.pose.sequence.Sequence` objects named by line number (``000001`` ...),
-        pose (frames, 1, 50, 3) in PT-50 normalised units, with ``text`` and ``gloss`` where known;
-        or the one programme sequence with ``cues``.
+        pose (frames, 1, 50, 3) PT-50 or (frames, 1, 178, 3) slrtp178 in normalised units, with
+        ``text`` and ``gloss`` where known; or the one programme sequence with ``cues``.
 
     Raises:
         SignkitError: a line longer than :data:`MAX_LINE_CHARACTERS` (``name:line``), a lexicon
             folder that cannot be read or has no entry of ``signed_language``, the
             spoken-to-signed package missing (lexicon), a folder that is not a model of its kind,
-            ``source`` or ``fps`` against a model's: at the call; a gloss that cannot be signed
+            ``source``, ``fps`` or ``layout`` against a model's: at the call; a gloss that cannot be signed
             (``name:line``) or cues that do not fit (as
             :func:`signkit.pipelines.timeline.timed_sequence`): as the sequences are made.
         ValueError: ``model`` together with ``g2p_model`` or ``lexicons``; ``g2p_model`` with
@@ -109,16 +116,19 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
             raise ValueError("the hierarchy (g2p_model) takes no t2p model or lexicons")
         if gloss_model is None and source != "gloss":
             raise ValueError("the hierarchy reads text with a gloss_model, or glosses with source='gloss'")
+        if layout == SLRTP178:
+            raise SignkitError(f"the hierarchical pipeline's SLP-MoE makes {PT50} poses, without a face; "
+                               f"--layout {SLRTP178} is for the lexicon or a model trained on {SLRTP178} data")  # fmt: skip
         sequences = t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model,
                                      beam=beam, batch_size=batch_size, device=device, name=name)  # fmt: skip
     elif model is not None:
         if lexicons:
             raise ValueError("a t2p model needs no lexicons")
         sequences = t2p_model(lines, model, source=source, fps=fps, max_frames=max_frames, batch_size=batch_size,
-                              device=device, dtype=dtype, name=name)  # fmt: skip
+                              device=device, dtype=dtype, layout=layout, name=name)  # fmt: skip
     else:
         sequences = t2p_lexicon(lines, lexicons, source=source or "text", signed_language=signed_language,
-                                fingerspell=fingerspell, join=join, fps=fps or 25.0, name=name)  # fmt: skip
+                                fingerspell=fingerspell, join=join, fps=fps or 25.0, layout=layout, name=name)  # fmt: skip
     if cues is None:
         return sequences
     from signkit.pipelines.timeline import timed_sequence
@@ -135,7 +145,7 @@ def _progress(what: str, total: int, unit: str, make: Callable[[Callable[[int], 
 
 def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, source: str = "text",
                 signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float = 25.0,
-                name: str = "<stdin>") -> Iterator:  # fmt: skip
+                layout: str | None = None, name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Lines to sequences with the lexicons (see :func:`t2p_stream` for the arguments and
     :func:`signkit.lexicons.pipeline.sign_lines` for the method); each line's glosses are logged
     with ``-v``.
@@ -144,8 +154,8 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
     2023); the built-in ASL alphabet is that package's fingerspelling lexicon, searched last.
 
     Returns:
-        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32
-        in normalised units at ``fps``, each signed as it is asked for.
+        An iterator of sequences named by line number, poses (frames, 1, 50, 3) PT-50 or (frames,
+        1, 178, 3) slrtp178 float32 in normalised units at ``fps``, each signed as it is asked for.
 
     Raises:
         SignkitError: a lexicon folder that cannot be read, no entry of ``signed_language`` in
@@ -164,25 +174,26 @@ def t2p_lexicon(lines: list[str], lexicons: list[str | Path] | None = None, *, s
             advance(1)
 
         return sign_lines(lines, lexicon, source=source, fingerspell=fingerspell, spell=signed_language in SPELLED_LANGUAGES,
-                          fps=fps, name=name, on_glosses=show, join=join)  # fmt: skip
+                          fps=fps, name=name, on_glosses=show, join=join, layout=layout)  # fmt: skip
 
     return _progress("t2p", len(lines), "lines", signed)
 
 
 def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None, fps: float | None = None,
               max_frames: int | None = None, batch_size: int = 32, device: str = "cpu", dtype: str = "float32",
-              name: str = "<stdin>") -> Iterator:  # fmt: skip
+              layout: str | None = None, name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Lines to sequences with a model folder from train-t2p (see :func:`signkit.transformer.model.produce`).
 
     SignDiff's text-to-pose transformer, derived from Progressive Transformers (Saunders et al.,
     2020); arguments as :func:`t2p_stream`. Words unknown to the model are read as ``<unk>`` and logged.
 
     Returns:
-        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) in
-        normalised units at the model's fps, decoded a batch at a time as they are asked for.
+        An iterator of sequences named by line number, poses in the model's layout (or ``layout``)
+        in normalised units at the model's fps, decoded a batch at a time as they are asked for.
 
     Raises:
-        SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's.
+        SignkitError: the folder is not a t2p model; ``source`` or ``fps`` differ from the model's;
+            ``layout`` is slrtp178 and the model's is not.
     """
     from signkit.transformer.model import ProgressiveTransformer, produce
 
@@ -191,13 +202,19 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
         raise SignkitError(f"{folder} reads {network.source}, not {source} (--from)")
     if fps is not None and fps != network.config.fps:
         raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
+    if layout not in (None, PT50, network.config.layout):
+        raise SignkitError(f"{folder} makes {network.config.layout} poses, not {layout} (--layout): train it on "
+                           f"{layout} data")  # fmt: skip
 
     def unknown(number: int, tokens: list[str]) -> None:
         log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
 
-    return _progress("t2p", len(lines), "lines",
-                     lambda advance: produce(network, lines, batch_size=batch_size, max_frames=max_frames, device=device,
-                                             dtype=dtype, on_unknown=unknown, on_batch=advance))  # fmt: skip
+    from signkit.pose.convert import convert
+
+    return convert(_progress("t2p", len(lines), "lines",
+                             lambda advance: produce(network, lines, batch_size=batch_size, max_frames=max_frames,
+                                                     device=device, dtype=dtype, on_unknown=unknown, on_batch=advance)),
+                   layout if layout != network.config.layout else None)  # fmt: skip
 
 
 def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,

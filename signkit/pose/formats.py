@@ -2,7 +2,8 @@
 
 ``.skels`` (Progressive Transformers, Saunders et al. 2020)
     Text, one sequence a line: all frames joined by single spaces, each frame the layout's
-    J x D values (PT-50: 50 x 3 = 150) followed by a counter t/T (0 .. (T-1)/T). Joint values are
+    J x D values (PT-50: 50 x 3 = 150; slrtp178 in normalised units: 178 x 3 = 534) followed by a
+    counter t/T (0 .. (T-1)/T); a line's layout is the one whose counter column counts. Joint values are
     written with 5 decimals and the counter with 4, as in the released PHOENIX14T data. Parallel
     files beside ``NAME.skels`` hold one line per sequence: ``NAME.text`` (sentence),
     ``NAME.gloss`` (glosses) and ``NAME.files`` (sequence names). The counter is derived data:
@@ -38,7 +39,7 @@ from pose_format.utils.reader import BufferReader
 
 from signkit.errors import SignkitError
 from signkit.pose import FORMATS, H5, POSE, SKELS  # noqa: F401  (re-exported)
-from signkit.pose.layouts import CUSTOM, PT50, header_for, pt50_header
+from signkit.pose.layouts import CUSTOM, PT50, header_for, pt50_header, slrtp178_header
 from signkit.pose.sequence import Sequence, make_pose, mark_missing, person0
 
 SUFFIXES = {".skels": SKELS, ".pose": POSE, ".h5": H5, ".hdf5": H5}
@@ -100,17 +101,19 @@ def decode_text(content: bytes, name: str) -> str:
 # --- .skels -------------------------------------------------------------------------------------
 
 
-def parse_skels_line(line: str, where: str, header: PoseHeader, dims: int = 3) -> np.ndarray:
+def parse_skels_line(line: str, where: str, header: PoseHeader | None = None, dims: int = 3) -> tuple[np.ndarray, PoseHeader]:
     """Parse one ``.skels`` line into frames.
 
     Args:
         line: the frames' values separated by whitespace.
         where: ``FILE:LINE`` for error messages.
-        header: the layout of the frames (PT-50 by default in readers).
+        header: the layout of the frames; None: PT-50, or slrtp178 (normalised) when its frames of
+            535 values carry a t/T counter and PT-50's of 151 do not.
         dims: values per joint.
 
     Returns:
-        float32 array (frames, joints, dims), the counter column removed.
+        ``(frames, header)``: float32 array (frames, joints, dims), the counter column removed,
+        and the layout's header.
 
     Raises:
         SignkitError: a value is not a number, the line is empty, the number of values is not a
@@ -124,6 +127,10 @@ def parse_skels_line(line: str, where: str, header: PoseHeader, dims: int = 3) -
     except ValueError:
         bad = next(t for t in tokens if not _is_number(t))
         raise SignkitError(f"{where}: {bad[:20]!r} is not a number") from None
+    if header is None:
+        header = pt50_header()
+        if _counts(values, 178 * dims + 1) and not _counts(values, 50 * dims + 1):
+            header = slrtp178_header()
     joints = header.total_points()
     stride = joints * dims + 1
     if values.size % stride:
@@ -136,7 +143,15 @@ def parse_skels_line(line: str, where: str, header: PoseHeader, dims: int = 3) -
     if not np.isfinite(counter).all() or counter.min() < -0.01 or counter.max() > 1.5:
         raise SignkitError(f"{where}: the last value of each frame is not a counter in [0, 1]; "
                            f"is the layout {joints} joints x {dims}?")  # fmt: skip
-    return frames[:, :-1].reshape(-1, joints, dims)
+    return frames[:, :-1].reshape(-1, joints, dims), header
+
+
+def _counts(values: np.ndarray, stride: int) -> bool:
+    """Whether ``values`` are whole frames of ``stride`` values whose last is the counter t/T."""
+    if values.size % stride:
+        return False
+    counter = values.reshape(-1, stride)[:, -1]
+    return bool(np.allclose(counter, np.arange(len(counter)) / len(counter), atol=1e-3))
 
 
 def _is_number(token: str) -> bool:
@@ -180,7 +195,7 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
         name: the file name for messages (``<stdin>`` for a stream).
         siblings: lines of the ``text``, ``gloss`` and ``files`` files, each as long as ``text``.
         fps: frame rate (``.skels`` does not store one; PHOENIX14T and How2Sign t2p use 25).
-        header: the layout of the frames; PT-50 by default.
+        header: the layout of the frames; None: each line's (:func:`parse_skels_line`).
         on_error: given, a bad line's error is handed to it and the next line read.
 
     Yields:
@@ -191,7 +206,6 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
         SignkitError: no sequence at all, or (without ``on_error``) a bad line (see
             :func:`parse_skels_line`), raised when iteration reaches it.
     """
-    header = header or pt50_header()
     siblings = siblings or {}
     lines = skels_lines(text)
     if not any(line.strip() for line in lines):
@@ -200,10 +214,15 @@ def read_skels(text: str, name: str, siblings: dict[str, list[str]] | None = Non
     for number, line in enumerate(lines, start=1):
         yield from _each(lambda: Sequence(
             name=names[number - 1] if names else f"{number:06d}",
-            pose=make_pose(header, parse_skels_line(line, f"{name}:{number}", header), None, fps),
+            pose=_skels_pose(line, f"{name}:{number}", header, fps),
             text=siblings["text"][number - 1] if "text" in siblings else None,
             gloss=siblings["gloss"][number - 1] if "gloss" in siblings else None,
         ), on_error)  # fmt: skip
+
+
+def _skels_pose(line: str, where: str, header: PoseHeader | None, fps: float) -> Pose:
+    frames, header = parse_skels_line(line, where, header)
+    return make_pose(header, frames, None, fps)
 
 
 def read_skels_siblings(path: Path, count: int | None = None) -> dict[str, list[str]]:

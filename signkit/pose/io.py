@@ -24,7 +24,7 @@ from typing import BinaryIO
 from signkit.errors import SignkitError
 from signkit.pose import formats
 from signkit.pose.formats import decode_text  # noqa: F401  (part of this module's interface)
-from signkit.pose.layouts import PT50
+from signkit.pose.layouts import PT50, SLRTP178, is_normalised
 from signkit.pose.sequence import Sequence
 
 STDIO = "-"
@@ -255,9 +255,10 @@ def _write_skels(sequences: Iterable[Sequence], path: str | Path | None) -> int:
         file = stack.enter_context(output_stream(path, binary=False))
         count = 0
         for sequence in sequences:
-            if sequence.layout != PT50:
-                raise SignkitError(f"sequence {sequence.name}: .skels holds {PT50} poses, not {sequence.layout}; "
-                                   f"convert with --layout {PT50} or write .pose/.h5")  # fmt: skip
+            if not is_normalised(sequence.pose.header):
+                raise SignkitError(f"sequence {sequence.name}: .skels holds {PT50} or normalised {SLRTP178} poses, "
+                                   f"not {sequence.layout}; convert with --layout {PT50} (or {SLRTP178}) or write "
+                                   f".pose/.h5")  # fmt: skip
             data = sequence.pose.body.data[:, 0].filled(float("nan"))
             file.write((formats.format_skels_line(data) + "\n").encode())
             if is_stdio(path):

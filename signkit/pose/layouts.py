@@ -19,6 +19,16 @@ between them, colours, point format). signkit knows three:
     DGS Corpus sample) count as holistic too; points are found by name.
 ``openpose-137``
     OpenPose BODY_25 + face 70 + hands 21 + 21 as in How2Sign's keypoint release; 2D pixels.
+``slrtp178``
+    The skeleton of the SLRTP 2025 challenge (the layout of ``../shared/data/dgs-sentences``, whose
+    header is the definition): ``POSE_LANDMARKS`` (8: MediaPipe Pose's shoulders, elbows, wrists
+    and hips), ``FACE_LANDMARKS`` (128: the MediaPipe Face Mesh points of its contours,
+    :data:`FACE_CONTOURS`, named by mesh index), ``LEFT_HAND_LANDMARKS`` and
+    ``RIGHT_HAND_LANDMARKS`` (21 each, MediaPipe Hands order); XYZC. The challenge's files are in
+    pixels (their header's dimensions); signkit writes it in PT-50's convention (normalised units,
+    neck = shoulders' midpoint at the origin, shoulder width 1/3, x towards the signer's right, y
+    down, z towards the signer's front) with header dimensions 1 x 1 x 1, which is how a file in
+    that convention is recognised (:func:`is_normalised`).
 """
 
 from __future__ import annotations
@@ -29,9 +39,10 @@ from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderD
 PT50 = "pt50"
 HOLISTIC = "holistic"
 OPENPOSE_137 = "openpose-137"
+SLRTP178 = "slrtp178"
 CUSTOM = "custom"
 
-LAYOUTS = (PT50, HOLISTIC, OPENPOSE_137)
+LAYOUTS = (PT50, HOLISTIC, OPENPOSE_137, SLRTP178)
 
 # OpenPose hand order (hand keypoints 0-20) with pose-format's names for them.
 OPENPOSE_HAND_POINTS = list(openpose.HAND_POINTS)
@@ -82,9 +93,53 @@ MEDIAPIPE_HAND_POINTS = [
     "PINKY_DIP", "PINKY_TIP",
 ]  # fmt: skip
 
+# The face in production: the contours of MediaPipe Face Mesh (FACEMESH_CONTOURS: face oval, lips,
+# eyes, brows), each an ordered chain of mesh indices, and whether it closes on itself. "right" is
+# the signer's right (the image's left for a signer facing the camera), as in MediaPipe. Eyes and
+# lips start at the corner on the signer's right and go over the top; each brow has an upper and
+# a lower edge from its outer end inwards (right) or inner end outwards (left).
+FACE_CONTOURS = {
+    "face oval": ((10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
+                   400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
+                   103, 67, 109), True),
+    "outer lips": ((61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84,
+                    181, 91, 146), True),
+    "inner lips": ((78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87,
+                    178, 88, 95), True),
+    "right eye": ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7), True),
+    "left eye": ((362, 398, 384, 385, 386, 387, 388, 466, 263, 249, 390, 373, 374, 380, 381, 382), True),
+    "right brow": ((70, 63, 105, 66, 107), False),
+    "right brow lower": ((46, 53, 52, 65, 55), False),
+    "left brow": ((336, 296, 334, 293, 300), False),
+    "left brow lower": ((285, 295, 282, 283, 276), False),
+}  # fmt: skip
+# slrtp178's 128 face points: every contour point, by mesh index in increasing order.
+FACE_POINTS = sorted({i for chain, _ in FACE_CONTOURS.values() for i in chain})
+FACE_LIMBS = [(FACE_POINTS.index(chain[k]), FACE_POINTS.index(chain[(k + 1) % len(chain)]))
+              for chain, closed in FACE_CONTOURS.values() for k in range(len(chain) - (0 if closed else 1))]  # fmt: skip
+# slrtp178's body: MediaPipe Pose names and the challenge's limbs.
+SLRTP_BODY_POINTS = ["LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW", "RIGHT_ELBOW", "LEFT_WRIST",
+                     "RIGHT_WRIST", "LEFT_HIP", "RIGHT_HIP"]  # fmt: skip
+SLRTP_BODY_LIMBS = [(0, 1), (0, 2), (2, 4), (1, 3), (3, 5), (0, 6), (1, 7), (6, 7)]
+# slrtp178's body colours: OpenPose's for the arms, grey for the hips.
+SLRTP_BODY_COLORS = [BODY8_COLORS[5], BODY8_COLORS[2], BODY8_COLORS[6], BODY8_COLORS[3], BODY8_COLORS[7],
+                     BODY8_COLORS[4], (128, 128, 128), (128, 128, 128)]  # fmt: skip
+FACE_COLOR = (80, 80, 80)
+
+# The points signkit works on internally ("full" order): PT-50's 50, the 128 face points
+# (FACE_POINTS order), then the right and left hip. Production uses the first 178 (no producer
+# predicts hips); PT-50 is the first 50.
+FULL_FACE = slice(50, 178)
+FULL_HIPS = slice(178, 180)
+# slrtp178's 178 points taken from the full order: body 8 (left/right shoulder, elbow, wrist,
+# hip), face 128, the left hand (PT-50's hand at joint 7), the right hand.
+SLRTP178_FROM_FULL = [5, 2, 6, 3, 7, 4, 179, 178, *range(50, 178), *range(8, 29), *range(29, 50)]
+
 # The component names and point counts that identify each layout.
 _SIGNATURES = {
     PT50: (("BODY", 8), ("LEFT_HAND", 21), ("RIGHT_HAND", 21)),
+    SLRTP178: (("POSE_LANDMARKS", 8), ("FACE_LANDMARKS", 128), ("LEFT_HAND_LANDMARKS", 21),
+               ("RIGHT_HAND_LANDMARKS", 21)),
     OPENPOSE_137: (("pose_keypoints_2d", 25), ("face_keypoints_2d", 70),
                    ("hand_left_keypoints_2d", 21), ("hand_right_keypoints_2d", 21)),
 }  # fmt: skip
@@ -109,6 +164,31 @@ def pt50_header() -> PoseHeader:
     ]
     return PoseHeader(version=0.2, dimensions=PoseHeaderDimensions(width=1, height=1, depth=1),
                       components=components)  # fmt: skip
+
+
+def slrtp178_header() -> PoseHeader:
+    """The slrtp178 header as signkit writes it: ``POSE_LANDMARKS`` (8), ``FACE_LANDMARKS`` (128),
+    ``LEFT_HAND_LANDMARKS`` and ``RIGHT_HAND_LANDMARKS`` (21 each), XYZC.
+
+    Point names and order are the SLRTP 2025 challenge's (``../shared/data/dgs-sentences``); the
+    face's limbs are its contours (:data:`FACE_CONTOURS`). Dimensions are 1 x 1 x 1: coordinates
+    in PT-50's normalised convention (see the module docstring).
+    """
+    components = [
+        _component("POSE_LANDMARKS", SLRTP_BODY_POINTS, SLRTP_BODY_LIMBS, SLRTP_BODY_COLORS, "XYZC"),
+        _component("FACE_LANDMARKS", [str(i) for i in FACE_POINTS], FACE_LIMBS, [FACE_COLOR], "XYZC"),
+        _component("LEFT_HAND_LANDMARKS", MEDIAPIPE_HAND_POINTS, HAND_LIMBS, HAND_COLORS, "XYZC"),
+        _component("RIGHT_HAND_LANDMARKS", MEDIAPIPE_HAND_POINTS, HAND_LIMBS, HAND_COLORS, "XYZC"),
+    ]
+    return PoseHeader(version=0.2, dimensions=PoseHeaderDimensions(width=1, height=1, depth=1),
+                      components=components)  # fmt: skip
+
+
+def is_normalised(header: PoseHeader) -> bool:
+    """Whether a pose's coordinates are in PT-50's normalised convention: always for ``pt50``;
+    for ``slrtp178`` when its dimensions are 1 x 1 (as :func:`slrtp178_header` writes it)."""
+    layout = layout_of(header)
+    return layout == PT50 or (layout == SLRTP178 and header.dimensions.width == header.dimensions.height == 1)
 
 
 def openpose137_header(width: int = 1280, height: int = 720) -> PoseHeader:
@@ -154,7 +234,8 @@ def holistic_header(width: int = 1280, height: int = 720, face_points: int = 478
 
 
 def layout_of(header: PoseHeader) -> str:
-    """Name the layout of a header: ``pt50``, ``holistic``, ``openpose-137`` or ``custom``.
+    """Name the layout of a header: ``pt50``, ``holistic``, ``openpose-137``, ``slrtp178`` or
+    ``custom``.
 
     Identified by component names and point counts, so files from other tools that use
     pose-format's names are recognised too.
@@ -188,12 +269,13 @@ def header_for(layout: str) -> PoseHeader:
     the pixel layouts).
 
     Args:
-        layout: ``pt50``, ``holistic`` or ``openpose-137``.
+        layout: ``pt50``, ``holistic``, ``openpose-137`` or ``slrtp178``.
 
     Raises:
         ValueError: an unknown layout name.
     """
-    builders = {PT50: pt50_header, HOLISTIC: holistic_header, OPENPOSE_137: openpose137_header}
+    builders = {PT50: pt50_header, HOLISTIC: holistic_header, OPENPOSE_137: openpose137_header,
+                SLRTP178: slrtp178_header}  # fmt: skip
     if layout not in builders:
         raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
     return builders[layout]()

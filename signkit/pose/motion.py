@@ -5,13 +5,16 @@ uses (lexicon stitching, SLP-MoE assembly, subtitle timing, rendering at another
 and gap filling work in the PT-50 layout (:mod:`signkit.pose.layouts`), whose rest pose and
 reference signer :data:`REST_POSE` is: a real frame of the PHOENIX14T sample released with
 Progressive Transformers (``test.skels`` line 2, frame 1: test/25October_2010_Monday_tagesschau-24),
-where both hands hang at rest; normalised units (neck at the origin, shoulder width 1/3).
+where both hands hang at rest; normalised units (neck at the origin, shoulder width 1/3). Points
+with a face (the full order of :mod:`signkit.pose.convert`: PT-50, then the 128 face points) rest
+with :data:`REST_FACE`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from signkit.pose.face import FACE_TEMPLATE
 from signkit.pose.layouts import (
     PT50_LEFT_HAND,
     PT50_LSHOULDER,
@@ -41,6 +44,15 @@ REST_POSE = np.array([
     0.19087, 0.50679, 0.15269, 0.23488, 0.51528, 0.11361, 0.23264, 0.52261, 0.14234,
     0.22989, 0.50312, 0.14257, 0.22850, 0.50131, 0.15744,
 ], dtype=np.float32).reshape(50, 3)  # fmt: skip
+
+# (178, 3) the rest pose with a face: REST_POSE, then signkit.pose.face.FACE_TEMPLATE (the median
+# DGS Corpus face) at its nose.
+REST_FACE = np.concatenate([REST_POSE, REST_POSE[0] + FACE_TEMPLATE]).astype(np.float32)
+
+# (2, 3) the right and left hip of produced signing, which no producer predicts: where the DGS
+# Corpus signers' hips stand from the neck, the median over the 1,718 frames of
+# ../shared/data/dgs-sentences with the whole face tracked, normalised units.
+REST_HIPS = np.array([[-0.0974, 0.4593, 0.0], [0.1153, 0.4509, 0.0]], dtype=np.float32)
 
 # (shoulder, elbow, wrist, hand points) of each arm in PT-50.
 ARMS = {"right": (PT50_RSHOULDER, 3, PT50_RWRIST, PT50_RIGHT_HAND),
@@ -83,11 +95,11 @@ def fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
     """Fill NaN frames of the given points in place by linear interpolation over time.
 
     Before a point's first and after its last known frame it holds the nearest known value; a
-    point never seen takes the value of :data:`REST_POSE`.
+    point never seen takes the value of :data:`REST_FACE` (whose first 50 are :data:`REST_POSE`).
 
     Args:
-        points: (frames, 50, 3) PT-50 points in normalised units, NaN where missing; changed in
-            place.
+        points: (frames, 50, 3) PT-50 points or (frames, 178, 3) PT-50 and face points, in
+            normalised units, NaN where missing; changed in place.
         index: the point indices (into axis 1) to fill.
     """
     time = np.arange(len(points))
@@ -97,7 +109,7 @@ def fill_gaps(points: np.ndarray, index: np.ndarray) -> None:
             known = np.isfinite(values)
             if known.all():
                 continue
-            points[:, i, d] = np.interp(time, time[known], values[known]) if known.any() else REST_POSE[i, d]
+            points[:, i, d] = np.interp(time, time[known], values[known]) if known.any() else REST_FACE[i, d]
 
 
 def minimum_jerk(t: np.ndarray) -> np.ndarray:
@@ -108,7 +120,8 @@ def minimum_jerk(t: np.ndarray) -> np.ndarray:
 
 
 def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
-    """Eased in-between frames from pose ``start`` to pose ``end`` (both (50, 3)), exclusive.
+    """Eased in-between frames from pose ``start`` to pose ``end`` (both (50, 3), or (178, 3) with
+    the face), exclusive.
 
     The length is ``fps * (TRANSITION_SECONDS[0] + wrist travel / TRANSITION_SPEED)`` (measured
     on DGS Corpus signing: 0.10 s + travel / 0.90 units per s), at least 2 frames and at most
@@ -116,12 +129,12 @@ def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
     either wrist, in normalised PT-50 units.
 
     Args:
-        start: (50, 3) PT-50 pose, the last frame before the transition.
-        end: (50, 3) PT-50 pose, the first frame after it.
+        start: (points, 3) PT-50 pose (and face), the last frame before the transition.
+        end: (points, 3) the first frame after it.
         fps: frames per second.
 
     Returns:
-        (count, 50, 3) float32, count frames strictly between ``start`` and ``end``.
+        (count, points, 3) float32, count frames strictly between ``start`` and ``end``.
     """
     wrists = [wrist for _, _, wrist, _ in ARMS.values()]
     travel = np.linalg.norm(end[wrists, :2] - start[wrists, :2], axis=-1).max()
@@ -135,11 +148,12 @@ def join(clips: list[np.ndarray], fps: float) -> np.ndarray:
     """Clips one after another with a :func:`transition` between each two.
 
     Args:
-        clips: at least one PT-50 clip, each (frames, 50, 3) at ``fps``, normalised units.
+        clips: at least one PT-50 clip, each (frames, 50, 3) or (frames, 178, 3) with the face, at
+            ``fps``, normalised units.
         fps: frames per second, which sets the transitions' lengths.
 
     Returns:
-        (frames', 50, 3) float32: the clips' frames plus the transitions' frames.
+        (frames', points, 3) float32: the clips' frames plus the transitions' frames.
     """
     parts = [clips[0]]
     for clip in clips[1:]:

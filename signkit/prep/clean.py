@@ -10,7 +10,8 @@ The preprocessing SignDiff describes for How2Sign, as one pass per sequence:
    ``max_gap`` frames between two observations, otherwise (longer gaps, the sequence's ends)
    by that point's median over the sequence; a point never observed stays missing. Hand points
    are filled as offsets from their wrists, so a filled hand moves with its arm;
-4. the sequence is normalised to PT-50 (:func:`signkit.pose.convert.to_pt50`);
+4. the sequence is normalised to PT-50's convention (:func:`signkit.pose.convert.normalise_pt50`)
+   and written as PT-50, or as slrtp178 with the face (its face and hips repaired as in 3);
 5. leading and trailing rest frames are trimmed (frames before the first and after the last in
    which a wrist is above its elbow, keeping ``margin`` frames), and every ``stride``-th frame
    is kept (the fps divided accordingly).
@@ -26,8 +27,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.pose.convert import to_pt50
-from signkit.pose.layouts import PT50, PT50_LEFT_HAND, PT50_LWRIST, PT50_NECK, PT50_RIGHT_HAND, PT50_RWRIST
+from signkit.pose.convert import image_points, normalise_pt50
+from signkit.pose.layouts import (
+    PT50,
+    PT50_LEFT_HAND,
+    PT50_LWRIST,
+    PT50_NECK,
+    PT50_RIGHT_HAND,
+    PT50_RWRIST,
+    SLRTP178,
+    SLRTP178_FROM_FULL,
+    pt50_header,
+    slrtp178_header,
+)
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 PT50_ELBOWS = {PT50_RWRIST: 3, PT50_LWRIST: 6}
@@ -141,15 +153,16 @@ def active_span(points: np.ndarray, margin: int = 2) -> tuple[int, int]:
 
 def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, threshold: float = 0.2, max_gap: int = 10,
           max_missing: float = 0.5, stride: int = 1, trim: bool = True,
-          texts: dict[str, tuple[str | None, str | None]] | None = None) -> Iterator[Sequence]:  # fmt: skip
+          texts: dict[str, tuple[str | None, str | None]] | None = None, layout: str = PT50) -> Iterator[Sequence]:  # fmt: skip
     """Repair, normalise to PT-50, trim and subsample sequences (see the module docstring).
 
-    Follows the How2Sign preprocessing described by SignDiff (Fang et al.); the output is PT-50 in
-    the convention of Progressive Transformers (Saunders et al., 2020): normalised units, neck at
-    the origin, shoulder width 1/3.
+    Follows the How2Sign preprocessing described by SignDiff (Fang et al.); the output is PT-50 (or
+    slrtp178) in the convention of Progressive Transformers (Saunders et al., 2020): normalised
+    units, neck at the origin, shoulder width 1/3.
 
     Args:
-        sequences: sequences of a layout with a PT-50 mapping (pt50, holistic, openpose-137).
+        sequences: sequences of a layout with a PT-50 mapping (pt50, holistic, openpose-137,
+            slrtp178).
         report: filled in as sequences pass (None: none kept).
         threshold: confidence (0-1) below which a point is missing.
         max_gap: longest gap (frames) filled by interpolation.
@@ -158,10 +171,11 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
         trim: trim leading and trailing rest frames.
         texts: sequence name (or its last ``/`` part) to (text, gloss), joined onto the sequences
             (see :func:`signkit.text.annotations.read_texts`); a sequence without an entry keeps its own.
+        layout: ``pt50`` or ``slrtp178`` (with the face; points the source lacks stay missing).
 
     Yields:
-        PT-50 sequences with the same names, poses (frames', 1, 50, 3) float32 at ``fps /
-        stride``. A sequence that cannot be converted is recorded in ``report.failed`` and
+        Sequences with the same names, poses (frames', 1, 50, 3) PT-50 or (frames', 1, 178, 3)
+        slrtp178, float32 at ``fps / stride``; the share of missing points counts PT-50's. A sequence that cannot be converted is recorded in ``report.failed`` and
         skipped; one with too many missing points in ``report.dropped``.
 
     Raises:
@@ -177,16 +191,23 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
             zero[:, PT50_NECK] = False  # the PT-50 neck is the origin
         source_confidence[zero] = 0.0
         try:
-            pose = to_pt50(make_pose(sequence.pose.header, source, source_confidence, sequence.fps), sequence.name)
+            points, confidence = image_points(make_pose(sequence.pose.header, source, source_confidence, sequence.fps),
+                                              sequence.name)  # fmt: skip
+            data = normalise_pt50(points if layout == SLRTP178 else points[:, :50], sequence.name)
         except SignkitError as error:  # one bad sequence must not stop the batch
             report.failed.append(str(error))
             continue
-        data, confidence = person0(pose)
-        share = float((confidence < threshold).mean())
+        confidence = confidence[:, : data.shape[1]]
+        share = float((confidence[:, :50] < threshold).mean())
         if share > max_missing:
             report.dropped.append((sequence.name, f"{share:.0%} of points missing (more than {max_missing:.0%})"))
             continue
-        data, confidence, interpolated, median_filled = repair_pt50(data, confidence, threshold, max_gap)
+        data[:, :50], confidence[:, :50], interpolated, median_filled = repair_pt50(data[:, :50], confidence[:, :50],
+                                                                                    threshold, max_gap)  # fmt: skip
+        if layout == SLRTP178:  # the face and the hips
+            data[:, 50:], confidence[:, 50:], more_interpolated, more_median = repair(data[:, 50:], confidence[:, 50:],
+                                                                                      threshold, max_gap)  # fmt: skip
+            interpolated, median_filled = interpolated + more_interpolated, median_filled + more_median
         report.interpolated += interpolated
         report.median_filled += median_filled
         first, last = active_span(data) if trim else (0, len(data))
@@ -196,5 +217,7 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
         base = sequence.name.rsplit("/", 1)[-1]  # PHOENIX14T's .files carry a split folder: dev/NAME
         text, gloss = texts.get(sequence.name) or texts.get(base) or (sequence.text, sequence.gloss)
         report.written += 1
-        yield replace(sequence, pose=make_pose(pose.header, data, confidence, pose.body.fps / stride),
-                      text=text, gloss=gloss)  # fmt: skip
+        header = pt50_header()
+        if layout == SLRTP178:
+            header, data, confidence = slrtp178_header(), data[:, SLRTP178_FROM_FULL], confidence[:, SLRTP178_FROM_FULL]
+        yield replace(sequence, pose=make_pose(header, data, confidence, sequence.fps / stride), text=text, gloss=gloss)

@@ -1,19 +1,26 @@
-"""ControlNet's pose condition images: the signer's PT-50 skeleton in OpenPose colours on black.
+"""ControlNet's pose condition images: the signer's PT-50 skeleton in OpenPose colours and the face's
+contours on black.
 
 ControlNet's OpenPose model (Zhang et al., 2023) is conditioned on a drawing of the skeleton on a
-black background where the person stands in the target frame. signkit draws the PT-50 joints
-(OpenPose BODY_25 nose, neck and arms, and both hands' 21 points) with the skeleton renderer of
-``signkit render`` (:func:`signkit.renderer.skeleton.draw_skeleton`), from any layout that converts
-to PT-50 (holistic, openpose-137, PT-50), in two ways:
+black background where the person stands in the target frame (its face variant adds the face).
+signkit draws the PT-50 joints (OpenPose BODY_25 nose, neck and arms, and both hands' 21 points)
+and, where the pose has one, the face as light lines along its contours (face outline, brows,
+eyes, nose, lips with the mouth opening) with the skeleton renderer of ``signkit render``
+(:func:`signkit.renderer.skeleton.draw_skeleton`), from any layout that converts to PT-50
+(holistic, openpose-137, slrtp178, PT-50), in two ways:
 
 * **Training pairs** (:func:`frame_condition`): keypoints extracted from a video frame, in that
   frame's pixels, drawn exactly where they are in the square training image. The training image
   is the frame scaled so its shorter side is the resolution and centre-cropped
   (:func:`square_frame`, diffusers' ``Resize`` then ``CenterCrop``); the keypoints go through
   the same mapping (:func:`square_pixels`).
-* **Rendering** (:func:`pose_condition_images`): a pose of any scale (t2p's normalised PT-50,
-  or keypoints of another video) normalised to PT-50 and placed where the training signer stood:
-  :class:`Placement` holds the median neck position and shoulder width of the training frames.
+* **Rendering** (:func:`pose_condition_images`): a pose of any scale (t2p's normalised PT-50 or
+  slrtp178, or keypoints of another video) normalised to PT-50's convention and placed where the
+  training signer stood: :class:`Placement` holds the median neck position and shoulder width of
+  the training frames.
+
+Points are in signkit's full order without hips (:mod:`signkit.pose.convert`): PT-50's 50, then
+the 128 face points.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from pose_format import Pose
+from pose_format.pose_header import PoseHeader
 
 from signkit.errors import SignkitError
-from signkit.pose.layouts import PT50_LSHOULDER, PT50_NECK, PT50_RSHOULDER, pt50_header
+from signkit.pose.layouts import FACE_LIMBS, FACE_POINTS, FULL_FACE, PT50_LSHOULDER, PT50_NECK, PT50_RSHOULDER, pt50_header
 
 BLACK = (0, 0, 0)
+# What the condition images show, kept with training pairs so that pairs drawn otherwise are not reused.
+DRAWING = "pt50 + face contours"
 
 
 def square_frame(frame: np.ndarray, resolution: int) -> np.ndarray:
@@ -87,8 +97,8 @@ class Placement:
         """The median placement of PT-50 points in a square frame.
 
         Args:
-            pixels: (frames, 50, 2) x, y in pixels of the ``resolution`` x ``resolution`` frame,
-                NaN where missing.
+            pixels: (frames, points, 2) x, y in pixels of the ``resolution`` x ``resolution``
+                frame, PT-50's points first, NaN where missing.
             resolution: the square's side in pixels.
 
         Returns:
@@ -106,12 +116,27 @@ class Placement:
         return cls(neck_x=float(x), neck_y=float(y), shoulder_width=float(np.median(width[seen]) / resolution))
 
 
-def _pt50(pose: Pose, name: str) -> tuple[Pose, np.ndarray]:
-    """PT-50 pose (for its header and confidence) and its image-space points (frames, 50, 3)."""
-    from signkit.pose.convert import pt50_image_points, to_pt50
+def condition_header() -> PoseHeader:
+    """The header of what condition images draw: PT-50's components, then ``FACE_LANDMARKS`` (the
+    128 face points named by MediaPipe mesh index, limbs along their contours)."""
+    from pose_format.pose_header import PoseHeaderComponent
 
-    points, _ = pt50_image_points(pose, name)
-    return to_pt50(pose, name), points
+    header = pt50_header()
+    face = PoseHeaderComponent(name="FACE_LANDMARKS", points=[str(i) for i in FACE_POINTS], limbs=FACE_LIMBS,
+                               colors=[(255, 255, 255)], point_format="XYZC")  # fmt: skip
+    header.components.append(face)
+    return header
+
+
+def _points(pose: Pose, name: str) -> tuple[Pose, np.ndarray]:
+    """The pose to draw (:func:`condition_header`; for its header and confidence) and its
+    image-space points, (frames, 178, 3), NaN where missing."""
+    from signkit.pose.convert import image_points, normalise_pt50
+    from signkit.pose.sequence import make_pose
+
+    points, confidence = image_points(pose, name)
+    points, confidence = points[:, : FULL_FACE.stop], confidence[:, : FULL_FACE.stop]
+    return make_pose(condition_header(), normalise_pt50(points, name), confidence, pose.body.fps), points
 
 
 def frame_condition(pose: Pose, width: int, height: int, resolution: int, name: str = "pose") -> tuple[Iterator[np.ndarray], np.ndarray]:
@@ -126,20 +151,21 @@ def frame_condition(pose: Pose, width: int, height: int, resolution: int, name: 
 
     Returns:
         ``(images, pixels)``: lazily drawn RGB uint8 (resolution, resolution, 3) images, one a
-        frame, and the PT-50 points drawn, float64 (frames, 50, 2) pixels (NaN where missing),
-        for :meth:`Placement.of`.
+        frame, and the points drawn (PT-50's, then the face's), float64 (frames, 178, 2) pixels
+        (NaN where missing), for :meth:`Placement.of`.
 
     Raises:
         SignkitError: a layout without PT-50 conversion, no frame showing both shoulders, or no
             drawable point.
     """
-    pt50, points = _pt50(pose, name)
+    drawn, points = _points(pose, name)
     pixels = square_pixels(points, width, height, resolution)
-    return draw(pt50, pixels, resolution), pixels
+    return draw(drawn, pixels, resolution), pixels
 
 
 def pose_condition_images(pose: Pose, resolution: int, placement: Placement, name: str = "pose") -> Iterator[np.ndarray]:
-    """Condition images of a pose of any scale, normalised to PT-50 and placed as ``placement`` says.
+    """Condition images of a pose of any scale, normalised to PT-50's convention and placed as
+    ``placement`` says.
 
     Args:
         pose: any layout that converts to PT-50 (frames, people, points, dims).
@@ -154,25 +180,20 @@ def pose_condition_images(pose: Pose, resolution: int, placement: Placement, nam
         SignkitError: a layout without PT-50 conversion, no frame showing both shoulders, or no
             drawable point.
     """
-    from signkit.pose.convert import normalise_pt50
-
-    pt50, points = _pt50(pose, name)
-    try:
-        normalised = normalise_pt50(points)  # neck at 0, shoulder width 1/3, x and z negated
-    except SignkitError as error:
-        raise SignkitError(f"{name}: {error}") from None
+    drawn, _ = _points(pose, name)
+    normalised = drawn.body.data[:, 0].filled(np.nan)  # neck at 0, shoulder width 1/3, x and z negated
     image = normalised[..., :2].astype(np.float64) * np.array([-1.0, 1.0])  # x back to the image's right
     neck = np.array([placement.neck_x, placement.neck_y]) * resolution
     pixels = neck + image * (3 * placement.shoulder_width * resolution)
-    return draw(pt50, pixels, resolution)
+    return draw(drawn, pixels, resolution)
 
 
-def draw(pt50: Pose, pixels: np.ndarray, resolution: int) -> Iterator[np.ndarray]:
-    """The PT-50 skeleton at ``pixels`` on black, ``resolution`` pixels square.
+def draw(pose: Pose, pixels: np.ndarray, resolution: int) -> Iterator[np.ndarray]:
+    """The skeleton and face at ``pixels`` on black, ``resolution`` pixels square.
 
     Args:
-        pt50: a PT-50 pose (Progressive Transformers' layout), for its header and confidence.
-        pixels: (frames, 50, 2) x, y in pixels of the square; not finite where not drawn.
+        pose: a pose of :func:`condition_header`, for its header and confidence.
+        pixels: (frames, 178, 2) x, y in pixels of the square; not finite where not drawn.
         resolution: the square's side in pixels.
 
     Returns:
@@ -180,11 +201,11 @@ def draw(pt50: Pose, pixels: np.ndarray, resolution: int) -> Iterator[np.ndarray
         :func:`signkit.renderer.skeleton.draw_skeleton`.
 
     Raises:
-        SignkitError: a pose that is not PT-50, or as :func:`draw_skeleton` (``pixels`` of another
-            shape, no drawable point).
+        SignkitError: a pose of another header, or as :func:`draw_skeleton` (``pixels`` of
+            another shape, no drawable point).
     """
     from signkit.renderer.skeleton import draw_skeleton
 
-    if [c.name for c in pt50.header.components] != [c.name for c in pt50_header().components]:
-        raise SignkitError("condition images are drawn from PT-50 poses")
-    return draw_skeleton(pt50, resolution, resolution, background=BLACK, pixels=pixels)
+    if [c.name for c in pose.header.components] != [c.name for c in condition_header().components]:
+        raise SignkitError("condition images are drawn from PT-50 and face points (condition_header)")
+    return draw_skeleton(pose, resolution, resolution, background=BLACK, pixels=pixels)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.renderer.condition import Placement
+from signkit.renderer.condition import DRAWING, Placement
 from signkit.renderer.frnet import FRNetConfig
 from signkit.renderer.prompts import DEFAULT_PROMPT
 
@@ -57,7 +57,8 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
 
     Returns:
         The summary written to ``signkit_pairs.json``: ``resolution``, ``pairs`` (count),
-        ``placement``, ``frnet``, ``prompt``, ``span``, ``every``, ``sources``.
+        ``placement``, ``frnet``, ``prompt``, ``span``, ``every``, ``drawing`` (what the condition
+        images show: :data:`~signkit.renderer.condition.DRAWING`), ``sources``.
 
     Raises:
         SignkitError: as many keypoint entries as videos are not given; a folder that holds
@@ -73,7 +74,7 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
     wanted = {"sources": [[str(video), str(keypoint_file) if keypoint_file else None]
                           for video, keypoint_file in zip(videos, keypoints)],
               "resolution": resolution, "prompt": prompt, "frnet": asdict(frnet_config), "span": list(span),
-              "every": every}  # fmt: skip
+              "every": every, "drawing": DRAWING}  # fmt: skip
     if (folder / METADATA).exists():
         _, summary = read_pairs(folder)
         built = {**summary, "sources": [[source["video"], source["keypoints"]] for source in summary["sources"]]}
@@ -97,7 +98,7 @@ def build_pairs(videos: list[str], keypoints: list[str | None], folder: str | Pa
     placement = Placement.of(np.concatenate(placements), resolution)
     summary = {"resolution": resolution, "pairs": len(rows), "placement": asdict(placement),
                "frnet": asdict(frnet_config), "prompt": prompt, "span": list(span), "every": every,
-               "sources": sources}  # fmt: skip
+               "drawing": DRAWING, "sources": sources}  # fmt: skip
     (folder / PAIRS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     temporary = folder / f".{METADATA}.tmp"
     temporary.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")

@@ -3,13 +3,19 @@
 :func:`draw_skeleton` works on any pose-format header. Each component's limbs are drawn in the
 component's colours (the colour of a limb is that of its second point when the component has one
 colour per point, else the component's single colour), body limbs thick, hand limbs thinner with
-small joint dots on top so the fingers stay legible, face points as small dots. Line widths scale
-with the frame size. Only x and y are drawn (an orthographic view from the front).
+small joint dots on top so the fingers stay legible. A MediaPipe face (a ``FACE_LANDMARKS``
+component whose points are named by mesh index: holistic, slrtp178) is drawn as a signer's drawing is: thin lines along its contours (face
+outline, brows, eyes, lips: the inner lips show the mouth opening;
+:data:`signkit.pose.layouts.FACE_CONTOURS`) through the points it has, and the nose as a line from
+between the eyes to its tip (:func:`signkit.pose.face.estimate_nose`), in grey that stands out from
+the background, with a neck from the shoulders' midpoint to the chin; other faces (OpenPose's) as small dots. Line widths scale with the frame size.
+Only x and y are drawn (an orthographic view from the front).
 
 Layout rules (see :mod:`signkit.pose.layouts`):
 
-* ``pt50`` is seen by a viewer facing the signer: its x points to the signer's right, so image
-  x is -x and the signer's right shoulder lands on the left half of the image.
+* ``pt50`` (and ``slrtp178`` in normalised units) is seen by a viewer facing the signer: its x
+  points to the signer's right, so image x is -x and the signer's right shoulder lands on the left
+  half of the image.
 * ``holistic`` and ``openpose-137`` are in pixels and drawn as they are; only the upper body of
   their body component is drawn (no hips or legs; for holistic only shoulders and arms, as the
   face mesh and the hands show the rest), ``POSE_WORLD_LANDMARKS`` (metres, not image space) is
@@ -29,7 +35,17 @@ import numpy as np
 from pose_format import Pose
 
 from signkit.errors import SignkitError
-from signkit.pose.layouts import HOLISTIC, OPENPOSE_137, PT50, layout_of
+from signkit.pose.layouts import (
+    BODY8_COLORS,
+    FACE_CONTOURS,
+    FACE_POINTS,
+    HOLISTIC,
+    OPENPOSE_137,
+    SLRTP178,
+    component_slice,
+    is_normalised,
+    layout_of,
+)
 
 MARGIN = 0.08  # fraction of the frame left free on each side
 _SHIFT = 4  # sub-pixel bits of cv2's fixed-point coordinates
@@ -59,6 +75,9 @@ class _Style:
 _BODY = _Style(thickness=5.0, radius=5.0, limbs=True)
 _HAND = _Style(thickness=2.0, radius=2.5, limbs=True)
 _FACE = _Style(thickness=1.0, radius=1.2, limbs=False)
+_FACE_LINES = _Style(thickness=1.5, radius=0.0, limbs=True)
+_FACE_ON_LIGHT, _FACE_ON_DARK = (70, 70, 70), (225, 225, 225)  # RGB of face lines by background
+_MESH_FACE = "FACE_LANDMARKS"  # MediaPipe's face component: points named by mesh index
 
 
 def _style(component_name: str) -> _Style:
@@ -114,12 +133,21 @@ class _Layout:
     ``xy`` (frames, points, 2) and ``valid`` (frames, points) cover all points of the header;
     ``valid`` is False for points not drawn in a frame. ``parts`` holds (first point index,
     component, style) of each drawn component and ``drawn`` (points,) the points drawn at all.
+    ``face_lines`` are the (point, point) pairs of a MediaPipe face's contours and ``face``
+    (128,) the header index of each :data:`~signkit.pose.layouts.FACE_POINTS` point (-1 where the
+    header lacks it), or None without such a face; ``shoulders`` the header indices of MediaPipe's
+    LEFT_SHOULDER and RIGHT_SHOULDER (the neck line joins their midpoint to the chin), and
+    ``shoulders_colour`` the colour of the neck line (OpenPose's neck).
     """
 
     xy: np.ndarray
     valid: np.ndarray
     drawn: np.ndarray
     parts: list
+    face_lines: list
+    face: np.ndarray | None
+    shoulders: tuple[int, int] | None
+    shoulders_colour: list
 
 
 def _layout(pose: Pose) -> _Layout:
@@ -127,11 +155,19 @@ def _layout(pose: Pose) -> _Layout:
     layout = layout_of(header)
     xy, valid = _valid_points(pose)
     drawn = np.zeros(valid.shape[1], dtype=bool)
-    parts = []
+    parts, face_lines, face = [], [], None
     offset = 0
     for component in header.components:
         count = len(component.points)
-        if component.name not in _SKIPPED_COMPONENTS:
+        if component.name == _MESH_FACE and str(FACE_POINTS[-1]) in component.points:
+            index = {name: offset + i for i, name in enumerate(component.points)}
+            face = np.array([index.get(str(i), -1) for i in FACE_POINTS])
+            for chain, closed in FACE_CONTOURS.values():
+                ends = [index.get(str(i)) for i in chain]
+                pairs = zip(ends, ends[1:] + ends[:1] if closed else ends[1:])
+                face_lines.extend((a, b) for a, b in pairs if a is not None and b is not None)
+            drawn[[i for i in face if i >= 0]] = True
+        elif component.name not in _SKIPPED_COMPONENTS:
             keep = np.arange(count)
             upper = _UPPER_BODY.get(layout)
             if upper is not None and component.name == upper[0]:
@@ -140,15 +176,21 @@ def _layout(pose: Pose) -> _Layout:
             parts.append((offset, component, _style(component.name)))
         offset += count
     valid &= drawn
-    if layout == PT50:
+    if is_normalised(header):
         xy[..., 0] = -xy[..., 0]
-    if layout in (HOLISTIC, OPENPOSE_137):
+    elif layout in (HOLISTIC, OPENPOSE_137, SLRTP178):
         w, h = header.dimensions.width, header.dimensions.height
         valid &= (xy[..., 0] >= -_OUTSIDE * w) & (xy[..., 0] <= (1 + _OUTSIDE) * w)
         valid &= (xy[..., 1] >= -_OUTSIDE * h) & (xy[..., 1] <= (1 + _OUTSIDE) * h)
     if not valid.any():
         raise SignkitError("pose has no drawable point in any frame: nothing to draw")
-    return _Layout(xy=xy, valid=valid, drawn=drawn, parts=parts)
+    body = next((c for c in header.components if c.name == "POSE_LANDMARKS"), None)
+    shoulders = None
+    if body is not None and {"LEFT_SHOULDER", "RIGHT_SHOULDER"} <= set(body.points):
+        start = component_slice(header, "POSE_LANDMARKS").start
+        shoulders = (start + body.points.index("LEFT_SHOULDER"), start + body.points.index("RIGHT_SHOULDER"))
+    return _Layout(xy=xy, valid=valid, drawn=drawn, parts=parts, face_lines=face_lines, face=face,
+                   shoulders=shoulders, shoulders_colour=[BODY8_COLORS[1]])  # fmt: skip
 
 
 def skeleton_pixels(pose: Pose, width: int = 512, height: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -223,9 +265,41 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
         dots = [(offset + i, _colour(component.colors, count, i), radius)
                 for i in range(count) if layout.drawn[offset + i]]  # fmt: skip
         parts.append((limbs, dots))
+    if layout.face is not None:  # drawn first, under the arms and hands
+        colour = _FACE_ON_DARK if sum(background) < 384 else _FACE_ON_LIGHT
+        thickness = max(1, round(_FACE_LINES.thickness * scale))
+        extra, extra_valid = _nose_and_neck(pixels, valid, layout.face, layout.shoulders)
+        first = points.shape[1]
+        points = np.concatenate([points, np.rint(extra * _ONE).astype(np.int64)], axis=1)
+        valid = np.concatenate([valid, extra_valid], axis=1)
+        lines = [(a, b, colour, thickness) for a, b in [*layout.face_lines, (first, first + 1)]]
+        body = max(1, round(_BODY.thickness * scale))
+        lines.append((first + 2, first + 3, _colour(layout.shoulders_colour, 1, 0), body))
+        parts.insert(0, (lines, []))
     blank = np.empty((height, width, 3), dtype=np.uint8)
     blank[:] = background
     return _draw(blank, points.tolist(), valid.tolist(), parts)
+
+
+def _nose_and_neck(pixels: np.ndarray, valid: np.ndarray, face: np.ndarray,
+                   shoulders: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The ends of the nose line (between the inner eye corners, and the tip:
+    :func:`signkit.pose.face.estimate_nose`) and of the neck line (the shoulders' midpoint, and
+    the chin), in pixels (frames, 4, 2); and whether each end is there (frames, 4)."""
+    from signkit.pose.face import estimate_nose
+
+    def seen(index: np.ndarray) -> np.ndarray:
+        return np.where(valid[:, index, None], pixels[:, index], np.nan)
+
+    points = np.full((len(pixels), len(FACE_POINTS), 2), np.nan)
+    points[:, face >= 0] = seen(face[face >= 0])
+    inner = points[:, [FACE_POINTS.index(133), FACE_POINTS.index(362)]].mean(axis=1)
+    neck = seen(np.array(shoulders)).mean(axis=1) if shoulders else np.full_like(inner, np.nan)
+    ends = np.stack([inner, estimate_nose(points), neck, points[:, FACE_POINTS.index(152)]], axis=1)
+    there = np.isfinite(ends).all(axis=-1)
+    there[:, :2] &= there[:, :2].all(axis=1, keepdims=True)
+    there[:, 2:] &= there[:, 2:].all(axis=1, keepdims=True)
+    return np.where(there[..., None], ends, 0.0), there
 
 
 def _draw(blank: np.ndarray, points: list, valid: list, parts: list) -> Iterator[np.ndarray]:
