@@ -11,7 +11,11 @@
    --help` (targets 0.5 s, 0.3 s, 0.3 s);
 2. t2p output frames per second on the whole How2Sign test text (2,328 sentences) with the
    ASL lexicon of ../shared/data, writing .h5 and .skels (whole command, start-up included);
-3. render frames per second at 512x512 (drawing + H.264 encoding, in process; target 300).
+3. render frames per second at 512x512 (drawing + H.264 encoding, in process; target 300);
+4. the length of the signing of "Hello, thank you. My mother is happy today." with the ASL
+   lexicon (sign.mt's spoken-to-signed: 5.0 s from the same lexicon).
+
+Poses are in the layout t2p makes by default: slrtp178 with the face for the ASL lexicon.
 """
 
 from __future__ import annotations
@@ -91,8 +95,14 @@ def main() -> None:
         start = time.perf_counter()
         render(sequences, work / "render.mp4", width=512, height=512)
         seconds = time.perf_counter() - start
-        print(f"render 512x512 to MP4 (draw + H.264): {frames} frames in {seconds:.2f} s = "
-              f"{frames / seconds:,.0f} frames/s")  # fmt: skip
+        print(f"render 512x512 to MP4 (draw + H.264), layout {sequences[0].layout}: {frames} frames in "
+              f"{seconds:.2f} s = {frames / seconds:,.0f} frames/s")  # fmt: skip
+
+        sentence = "Hello, thank you. My mother is happy today."
+        timed(f'echo "{sentence}" | {SIGNKIT} t2p --lexicon {lexicon} -o sentence.pose', work)
+        (signed,) = read_sequences(work / "sentence.pose")
+        print(f'"{sentence}": {signed.frames} frames at {signed.fps:g} fps = {signed.frames / signed.fps:.2f} s '
+              f"of signing, layout {signed.layout} (sign.mt: 5.0 s)")  # fmt: skip
 
 
 if __name__ == "__main__":

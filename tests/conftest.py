@@ -103,3 +103,11 @@ def read_log(folder: Path, name: str, column: str = "value") -> dict[int, float]
     by step: its value, or with ``column="epoch"`` the epoch it was logged in."""
     with (folder / "log.csv").open(newline="", encoding="utf-8") as file:
         return {int(row["step"]): float(row[column]) for row in csv.DictReader(file) if row["name"] == name}
+
+
+def rest_frame(joints: int):
+    """The rest pose as t2p writes it: (50, 3) REST_POSE in PT-50, or (178, 3) REST_FACE in slrtp178's order."""
+    from signkit.pose.convert import production_pose
+    from signkit.pose.motion import REST_FACE, REST_POSE
+
+    return REST_POSE if joints == 50 else production_pose(REST_FACE[None], 25.0, "slrtp178").body.data[0, 0].filled()

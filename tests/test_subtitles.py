@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import assert_error, example_script, signkit
+from conftest import assert_error, example_script, rest_frame, signkit
 from signkit.errors import SignkitError
 from signkit.pose.io import read_sequences
-from signkit.pose.motion import REST_POSE
 from signkit.pose.sequence import person0
 from signkit.pipelines.timeline import align
 from signkit.text.subtitles import Cue, read_subtitles
@@ -54,7 +53,7 @@ def _on_cues(clips: list[np.ndarray], cues: list[tuple[int, int]]) -> tuple[np.n
         frames = min(max(end - start, math.ceil(len(clip) / FASTEST)), math.floor(len(clip) / SLOWEST))
         placed.append((start, frames))
         cursor = start + frames
-    points = np.repeat(REST_POSE[None], max(cursor, cues[-1][1]), axis=0)
+    points = np.repeat(rest_frame(clips[0].shape[1])[None], max(cursor, cues[-1][1]), axis=0)
     for clip, (start, frames) in zip(clips, placed):
         flat = clip.reshape(len(clip), -1)
         where = np.linspace(0, len(clip) - 1, frames)

@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 from pose_format import Pose
 
-from conftest import signkit
+from conftest import rest_frame, signkit
 from signkit.lexicons.stitch import prepare_clip
 from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
-from signkit.pose.convert import production_pose
-from signkit.pose.motion import REST_FACE, REST_POSE, transition
+from signkit.pose.motion import REST_POSE, transition
 
 MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
 # spoken-to-signed's ASL fingerspelling alphabet, the built-in lexicon, read here without signkit
@@ -63,8 +62,7 @@ def _rest_at_both_ends(points: np.ndarray, fps: float, atol: float) -> None:
     the one next to each hold (a minimum-jerk transition starts as t^3: its first in-between frame, blurred, can
     move less than ``atol``)."""
     held = round(REST_SECONDS * fps) - BLUR
-    rest = REST_POSE if points.shape[1] == 50 else production_pose(REST_FACE[None], fps, "slrtp178").body.data[0, 0]
-    at_rest = np.abs(points - rest).max(axis=(1, 2)) <= atol
+    at_rest = np.abs(points - rest_frame(points.shape[1])).max(axis=(1, 2)) <= atol
     assert at_rest[:held].all() and at_rest[-held:].all(), np.flatnonzero(~at_rest)[[0, -1]]
     assert not at_rest[held + 1 : -held - 1].any(), np.flatnonzero(at_rest[held + 1 : -held - 1]) + held + 1
 

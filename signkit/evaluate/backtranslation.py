@@ -20,7 +20,7 @@ first), written and read by :class:`BackTranslator`'s ``save_pretrained`` / ``fr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -266,7 +266,12 @@ def translate(model: BackTranslator, sequences: list[Sequence], batch_size: int 
 
 
 def _checked(sequence: Sequence, config: BackTranslationConfig) -> np.ndarray:
-    """The sequence's frames, checked against the model and cut to its ``max_frames``."""
+    """The sequence's frames (brought to the model's layout when it is another with a conversion:
+    slrtp178 to PT-50), checked against the model and cut to its ``max_frames``."""
+    from signkit.pose.convert import CONVERSIONS
+
+    if sequence.layout != config.layout and config.layout in CONVERSIONS:
+        sequence = replace(sequence, pose=CONVERSIONS[config.layout](sequence.pose, sequence.name))
     frames = frames_of(sequence)
     if frames.shape[1] != config.values:
         raise SignkitError(f"sequence {sequence.name} has {frames.shape[1]} values a frame; the model reads "

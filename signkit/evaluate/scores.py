@@ -11,7 +11,7 @@ signatures are equal.
 from __future__ import annotations
 
 from collections.abc import Sequence as Seq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from signkit import __version__
 from signkit.errors import SignkitError
 from signkit.evaluate.distances import DEFAULT as DEFAULT_DISTANCE
 from signkit.evaluate.distances import DISTANCES
+from signkit.pose.convert import to_pt50
 from signkit.pose.sequence import Sequence, person0
 
 # The most words a line of text may have for bleu, rouge and wer: ROUGE-L's LCS table is words x
@@ -253,6 +254,8 @@ def _aligned(hypotheses: list[Sequence], references: list[Sequence]):
     if not hypotheses:
         raise SignkitError("no sequences to score")
     for hypothesis, reference in zip(hypotheses, references):
+        if hypothesis.layout != reference.layout:  # compared on what both have: PT-50's points
+            hypothesis, reference = (replace(s, pose=to_pt50(s.pose, s.name)) for s in (hypothesis, reference))
         shape_h, shape_r = hypothesis.pose.body.data.shape[2:], reference.pose.body.data.shape[2:]
         if shape_h != shape_r:
             raise SignkitError(f"sequence {hypothesis.name} has {shape_h[0]} x {shape_h[1]} values a frame, its "

@@ -225,6 +225,8 @@ def image_points(pose: Pose, name: str = "pose") -> tuple[np.ndarray, np.ndarray
         full_confidence = np.zeros(points.shape[:2], dtype=np.float32)
         index = np.arange(50) if layout == PT50 else np.array(SLRTP178_FROM_FULL)
         points[:, index, : min(3, data.shape[-1])] = data[..., :3]
+        if data.shape[-1] < 3:
+            points[:, index, 2] = np.where(np.isfinite(data[..., 0]), 0.0, np.nan)
         full_confidence[:, index] = confidence
         points[..., 0] *= -1
         points[..., 2] *= -1
