@@ -22,13 +22,16 @@ from signkit.pose.io import read_sequences
 from signkit.pose.formats import read_skels
 from signkit.pose.motion import REST_POSE, transition
 
-MAX_STEP = 0.12  # largest per-frame move of any joint, normalised units (shoulder width 1/3)
+# Largest per-frame move of any joint, normalised units (shoulder width 1/3): real signing's per-sentence largest
+# moves (the 32 DGS Corpus sentences at 25 fps) have median 0.09, 90th percentile 0.15 and maximum 0.30; a join
+# without a transition jumps by the distance between two signs, up to about 0.6.
+MAX_STEP = 0.2
 # spoken-to-signed's ASL fingerspelling alphabet, the built-in lexicon, read here without signkit
 ALPHABET = Path(importlib.util.find_spec("spoken_to_signed").origin).parent / "assets" / "fingerspelling_lexicon"
 # The stitching's documented durations (signkit.lexicons.stitch, signkit.pose.motion): a rest hold of 0.4 s at each
-# end, a letter at most 0.32 s and a sign at most 1 s, a transition of 2 frames to 0.6 s between any two of them, all
-# smoothed by a Gaussian of sigma 1 frame (radius 3 frames).
-REST_SECONDS, LETTER_SECONDS, SIGN_SECONDS, TRANSITION_SECONDS, BLUR = 0.4, 0.32, 1.0, 0.6, 3
+# end, a letter at most 0.32 s and a sign at most 0.48 s, a transition of 2 frames to 0.6 s between any two of them;
+# the low-pass covers the signing between the rest holds, which stay exact.
+REST_SECONDS, LETTER_SECONDS, SIGN_SECONDS, TRANSITION_SECONDS = 0.4, 0.32, 0.48, 0.6
 
 
 def _glosses(stderr: bytes) -> list[list[str]]:
@@ -57,11 +60,10 @@ def _letter_frames(letter: str, fps: float) -> int:
 
 
 def _rest_at_both_ends(points: np.ndarray, fps: float, atol: float) -> None:
-    """The documented rest hold at each end, seen through the blur: ``0.4 s * fps - 3`` frames of the rest pose
-    (REST_POSE, or REST_FACE in slrtp178 with the face) at the start and at the end, and no other frame at rest but
-    the one next to each hold (a minimum-jerk transition starts as t^3: its first in-between frame, blurred, can
-    move less than ``atol``)."""
-    held = round(REST_SECONDS * fps) - BLUR
+    """The documented rest hold at each end: ``0.4 s * fps`` frames of the rest pose (REST_POSE, or REST_FACE in
+    slrtp178 with the face) at the start and at the end, and no other frame at rest but the one next to each hold (a
+    minimum-jerk transition starts as t^3: its first in-between frame can move less than ``atol``)."""
+    held = round(REST_SECONDS * fps)
     at_rest = np.abs(points - rest_frame(points.shape[1])).max(axis=(1, 2)) <= atol
     assert at_rest[:held].all() and at_rest[-held:].all(), np.flatnonzero(~at_rest)[[0, -1]]
     assert not at_rest[held + 1 : -held - 1].any(), np.flatnonzero(at_rest[held + 1 : -held - 1]) + held + 1
@@ -98,12 +100,12 @@ def test_hello_is_fingerspelled_with_the_builtin_alphabet(tmp_path, fps):
 @pytest.mark.parametrize("fps", [25, 50])
 def test_the_documented_durations_in_frames(fps):
     """Each documented duration exactly, in frames at ``fps`` (the HELLO bounds above leave room for a
-    few frames either way): a clip lasts what it lasts, a letter at most 0.32 s, a sign at most 1 s; a
+    few frames either way): a clip lasts what it lasts, a letter at most 0.32 s, a sign at most 0.48 s; a
     transition lasts ``0.10 s + wrist travel / 0.9 units per s``, 2 frames at least, 0.6 s at most."""
     held = lambda seconds: np.repeat(REST_POSE[None], round(seconds * 25), axis=0)  # noqa: E731  a clip at 25 fps
     lengths = {(seconds, letter): len(prepare_clip(held(seconds), 25.0, float(fps), letter=letter))
                for seconds in (0.2, 2.0) for letter in (False, True)}  # fmt: skip
-    assert lengths == {(0.2, False): round(0.2 * fps), (0.2, True): round(0.2 * fps), (2.0, False): round(1.0 * fps),
+    assert lengths == {(0.2, False): round(0.2 * fps), (0.2, True): round(0.2 * fps), (2.0, False): round(0.48 * fps),
                        (2.0, True): round(0.32 * fps)}  # fmt: skip
     wrists = [4, 7]  # PT-50's right and left wrist
     moved = lambda travel: REST_POSE + np.isin(np.arange(50), wrists)[:, None] * [travel, 0, 0]  # noqa: E731
@@ -137,6 +139,42 @@ def test_lexicon_from_environment(data):
 def test_from_gloss():
     result = signkit("t2p", "--from", "gloss", "-v", input="HI ME\n")
     assert result.returncode == 0 and _glosses(result.stderr) == [["HI", "ME"]]
+
+
+def test_the_low_pass_keeps_signing_and_cuts_what_is_faster_without_lag():
+    """low_pass at its measured 7 Hz is scipy's Butterworth run forwards and backwards (the same coefficients as
+    scipy.signal.butter; scipy.signal.filtfilt's output away from the ends): a 1 Hz movement passes (within 1%), a
+    10 Hz tremor on it is cut to under 7% of its amplitude, and a pulse keeps its peak on its frame (zero phase)."""
+    from scipy.signal import butter, filtfilt
+
+    from signkit.pose.motion import LOW_PASS_HZ, LOW_PASS_ORDER, butterworth, low_pass
+
+    assert LOW_PASS_HZ == 7.0
+    for order, cutoff in ((LOW_PASS_ORDER, LOW_PASS_HZ / 12.5), (2, 0.3), (1, 0.5), (6, 0.1)):
+        assert np.allclose(butterworth(order, cutoff), butter(order, cutoff), rtol=1e-12, atol=1e-15)
+    walk = np.cumsum(np.random.default_rng(0).normal(size=(300, 4, 3)), axis=0)
+    reference = filtfilt(*butter(LOW_PASS_ORDER, LOW_PASS_HZ / 12.5), walk, axis=0)
+    assert np.abs(low_pass(walk, 25.0) - reference)[20:-20].max() < 1e-4 * np.abs(walk).max()
+    time = np.arange(250) / 25
+    slow, fast = np.sin(2 * np.pi * 1.0 * time), np.sin(2 * np.pi * 10.0 * time)
+    filtered = low_pass((slow + fast)[:, None, None], 25.0)[25:-25, 0, 0]
+    assert np.abs(filtered - slow[25:-25]).max() < 0.07
+    assert np.abs(low_pass(slow[:, None, None], 25.0)[25:-25, 0, 0] - slow[25:-25]).max() < 0.01
+    pulse = np.exp(-0.5 * ((np.arange(60) - 30) / 3.0) ** 2)[:, None, None]
+    assert int(np.argmax(low_pass(pulse, 25.0)[:, 0, 0])) == 30
+
+
+def test_an_excerpt_runs_from_the_first_sign_to_the_last():
+    """stitch(rest=False), as the real DGS Corpus sentences are cut: the first clip's first frame to the last clip's
+    last, joined by one transition; no rest hold."""
+    from signkit.lexicons.stitch import stitch
+
+    first = np.repeat((REST_POSE + 0.2)[None], 10, axis=0)
+    last = np.repeat((REST_POSE - 0.1)[None], 8, axis=0)
+    excerpt = stitch([first, last], 25.0, rest=False)
+    assert len(excerpt) == 10 + 8 + len(transition(first[-1], last[0], 25.0))
+    assert np.allclose(excerpt[0], first[0], atol=1e-4) and np.allclose(excerpt[-1], last[-1], atol=1e-4)
+    assert len(stitch([first, last], 25.0)) > len(excerpt) + 2 * round(REST_SECONDS * 25)
 
 
 def _frame_range(glosses: list[str], fps: float = 25.0) -> tuple[int, int]:
@@ -263,19 +301,23 @@ def test_lexicon_path_with_a_space(data, tmp_path):
     assert b"THANK-YOU" in result.stderr
 
 
-def test_a_dgs_gloss_the_lexicon_lacks_is_held_not_spelled(data, tmp_path):
-    """DGS Corpus glosses are German names with annotation markers, not words a DGS signer spells:
-    a gloss the lexicon lacks holds the last pose for HOLD_SECONDS (4 frames at 25 fps) and a short
-    transition, where spelling XQZW letter by letter added 58 frames."""
-    from signkit.lexicons.pipeline import HOLD_SECONDS
+def test_a_dgs_gloss_the_lexicon_lacks_is_a_pause_in_the_neutral_signing_space(data, tmp_path):
+    """DGS Corpus glosses are German names with annotation markers, not words a DGS signer spells: a gloss the
+    lexicon lacks is a pause of HOLD_SECONDS (4 frames at 25 fps) in the neutral signing space, the mean of every
+    prepared frame of the lexicon's signs, reached by a transition; spelling XQZW letter by letter added 58 frames."""
+    from signkit.lexicons.lexicon import Lexicon
+    from signkit.lexicons.pipeline import HOLD_SECONDS, Signer
 
     assert signkit("lexicon", str(data / "dgs-sentences" / "train"), "-o", str(tmp_path / "dgs")).returncode == 0
-    frames = []
-    for glosses in ("WASSER3B", "WASSER3B XQZW"):
-        signed = signkit("t2p", "--from", "gloss", "--lexicon", str(tmp_path / "dgs"), "--signed-language", "gsg",
-                         input=glosses + "\n")  # fmt: skip
-        assert signed.returncode == 0, signed.stderr.decode()
-        (sequence,) = read_skels(signed.stdout.decode(), "-")
-        frames.append(sequence.frames)
+    signer = Signer(Lexicon.read([tmp_path / "dgs"], signed_language="gsg"), spell=False, rest=False)
+    neutral = np.concatenate([signer.clip(entry) for entry in signer.lexicon.entries]).mean(axis=0)
+    assert np.allclose(signer.neutral(), neutral)
     hold = round(HOLD_SECONDS * 25)
-    assert hold == 4 and hold <= frames[1] - frames[0] <= hold + 5, frames  # measured: 6
+    wasser = signer.sign(["WASSER3B"], "-")
+    paused = signer.sign(["WASSER3B", "XQZW"], "-")
+    assert hold == 4 and len(wasser) + hold + 2 <= len(paused) <= len(wasser) + hold + round(TRANSITION_SECONDS * 25)
+    assert np.abs(paused[-hold:] - neutral).max() < 0.01  # the low-pass rounds the corner into the pause
+    assert np.abs(paused[-1] - neutral).max() < 1e-4
+    signed = signkit("t2p", "--from", "gloss", "--lexicon", str(tmp_path / "dgs"), "--signed-language", "gsg",
+                     input="WASSER3B XQZW\n")  # fmt: skip
+    assert signed.returncode == 0, signed.stderr.decode()

@@ -3,7 +3,7 @@
 The embedded default needs no training and no download: each sentence becomes ASL glosses by
 rules, each gloss a sign from the lexicons (exact gloss, then lemma), fingerspelled letter by
 letter where no sign exists in ASL (with --signed-language other than ase, a gloss the lexicons
-lack holds the last pose for 0.18 s: DGS Corpus glosses are German names, not words a signer
+lack is a 0.18 s pause in the neutral signing space: DGS Corpus glosses are German names, not words a signer
 spells), and the signs are joined into one fluent sequence with a rest pose
 at start and end. The lexicon's poses are slrtp178 (body, hands and the face: each sign's own face,
 its untracked points filled from a face template) when its signs carry a face, else PT-50 (body and
@@ -55,7 +55,7 @@ def command(
     source: Optional[str] = typer.Option(None, "--from", callback=one_of("text", "gloss"), metavar="TEXT|GLOSS", show_default=False,
                                          help="What the lines hold: text (English) or gloss (default: text, or what --model reads)."),
     lexicon: Lexicons = None,
-    fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Sign glosses missing from the lexicons (ASL: fingerspelled; others: held), else stop."),
+    fingerspell: bool = typer.Option(True, "--fingerspell/--no-fingerspell", help="Sign glosses missing from the lexicons (ASL: fingerspelled; others: a pause in the neutral signing space), else stop."),
     join: str = typer.Option("stitch", "--join", callback=one_of("stitch", "concat"), metavar="stitch|concat",
                              help="Lexicon: stitch the signs (retargeted, eased transitions, rest at both ends) or concat the clips as recorded."),
     pipeline: str = typer.Option("direct", "--pipeline", callback=one_of("direct", "hierarchical"), metavar="direct|hierarchical",

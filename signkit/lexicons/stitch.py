@@ -11,16 +11,17 @@ shoulder width 1/3), then
    neck and shoulders with the reference signer's lengths, keeping the clip's motion as seen
    from the front; each hand scaled to the reference hand size and attached at the new wrist;
 4. it is resampled to the output fps, sped up where a citation-form sign is longer than a
-   fluent one (at most ``MAX_SIGN_SECONDS``, or ``MAX_LETTER_SECONDS`` for a letter).
+   fluent one (at most :data:`MAX_SIGN_SECONDS`, or :data:`MAX_LETTER_SECONDS` for a letter).
 
 A clip with a face (the full order of :mod:`signkit.pose.convert`: PT-50's 50 points, then the 128
 face points of slrtp178) keeps its face's motion: untracked face points are filled from the face
 template (:func:`signkit.pose.face.complete_face`) and the face is retargeted with the head (moved
 with the nose, scaled to :data:`signkit.pose.motion.REST_FACE`'s face size).
 
-Clips are joined by eased transitions whose length grows with the distance the wrists travel,
-with the rest pose held at start and end; a light temporal Gaussian (sigma 1 frame) removes
-tracking jitter. The approach follows the stitching of sign.mt's spoken-to-signed
+Clips are joined by eased transitions whose length grows with the distance the wrists travel, and
+a zero-phase Butterworth low-pass at the frequency below which real signing's wrist motion lies
+(:func:`signkit.pose.motion.low_pass`) removes tracking jitter and the corners of joins; the rest
+pose is held at start and end, reached by transitions. The approach follows the stitching of sign.mt's spoken-to-signed
 (Moryossef et al., 2023), with retargeting and distance-timed transitions added.
 
 The reference signer and rest pose is :data:`signkit.pose.motion.REST_POSE`, a real frame of
@@ -34,9 +35,14 @@ import numpy as np
 
 from signkit.pose.face import complete_face, face_size
 from signkit.pose.layouts import FULL_FACE, HAND_SIZE_POINT, PT50_LSHOULDER, PT50_RSHOULDER
-from signkit.pose.motion import ARMS, REST_FACE, REST_POSE, fill_gaps, join, resample, smooth
+from signkit.pose.motion import ARMS, REST_FACE, REST_POSE, fill_gaps, join, low_pass, resample
 
-MAX_SIGN_SECONDS = 1.0
+# A sign is played no longer than this: the 90th percentile of the gloss durations of continuous
+# signing (the 190 glosses of the DGS Corpus sentences, ms from their annotations: median 180,
+# quartiles 100 and 295; 417 ms a gloss from the first's start to the last's end, transitions
+# included), so a dictionary sign recorded in citation form (the ASL lexicon's: median 1.6 s)
+# is sped up to the pace of a sentence.
+MAX_SIGN_SECONDS = 0.48
 MAX_LETTER_SECONDS = 0.32
 REST_SECONDS = 0.4
 
@@ -141,7 +147,7 @@ def rest_pose(face: bool) -> np.ndarray:
     return REST_FACE if face else REST_POSE
 
 
-def stitch(clips: list[np.ndarray], fps: float, face: bool = False) -> np.ndarray:
+def stitch(clips: list[np.ndarray], fps: float, face: bool = False, rest: bool = True) -> np.ndarray:
     """Join prepared clips into one sequence that starts and ends at rest.
 
     The stitching of sign.mt's spoken-to-signed (Moryossef et al., 2023), with transitions timed
@@ -152,12 +158,19 @@ def stitch(clips: list[np.ndarray], fps: float, face: bool = False) -> np.ndarra
             (see :func:`prepare_clip`); may be empty (then the rest pose alone).
         fps: frames per second.
         face: make the face (the clips have one; the rest pose is :data:`REST_FACE`).
+        rest: start and end at rest; else the sequence runs from the first clip's first frame to
+            the last clip's last (an excerpt of continuous signing, as the DGS Corpus sentences
+            are: 28 of 32 start with a hand raised).
 
     Returns:
-        (frames, points, 3) float32 in normalised units: rest hold (0.4 s), transitions and clips,
-        rest hold; smoothed by a Gaussian of sigma 1 frame.
+        (frames, points, 3) float32 in normalised units: rest hold (0.4 s), a transition, the
+        clips joined by transitions and low-passed (:func:`signkit.pose.motion.low_pass`), a
+        transition, rest hold.
     """
-    rest = np.repeat(rest_pose(face)[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
-    return smooth(join([rest, *clips, rest], fps))
+    held = np.repeat(rest_pose(face)[None], max(1, int(round(REST_SECONDS * fps))), axis=0)
+    if not clips:
+        return held
+    signing = low_pass(join(clips, fps), fps)
+    return join([held, signing, held], fps) if rest else signing
 
 

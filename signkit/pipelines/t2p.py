@@ -73,7 +73,7 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
         signed_language: code of the lexicon entries to use (``ase``: ASL).
         fingerspell: lexicon: sign glosses the lexicons lack (else raise): ASL spells them letter
             by letter; other signed languages, whose glosses are not words a signer spells (DGS
-            Corpus: ``WASSER3B``), hold the last pose for a gloss's time
+            Corpus: ``WASSER3B``), pause in the neutral signing space for a gloss's time
             (:data:`signkit.lexicons.pipeline.SPELLED_LANGUAGES`).
         join: lexicon: ``stitch`` (retargeted, eased transitions) or ``concat`` (clips as recorded).
         fps: frames per second made (lexicon: default 25; a model's own otherwise, and it must agree).

@@ -98,8 +98,8 @@ def to_pt50(pose: Pose, name: str = "pose") -> Pose:
     """
     if layout_of(pose.header) == PT50:
         return pose
-    points, confidence = pt50_image_points(pose, name)
-    return make_pose(pt50_header(), normalise_pt50(points, name), confidence, pose.body.fps)
+    points, confidence = normalised_points(pose, name)
+    return make_pose(pt50_header(), points[:, :50], confidence[:, :50], pose.body.fps)
 
 
 def to_slrtp178(pose: Pose, name: str = "pose") -> Pose:
@@ -120,9 +120,8 @@ def to_slrtp178(pose: Pose, name: str = "pose") -> Pose:
     """
     if layout_of(pose.header) == SLRTP178 and is_normalised(pose.header):
         return pose
-    points, confidence = image_points(pose, name)
-    normalised = normalise_pt50(points, name)
-    return make_pose(slrtp178_header(), normalised[:, SLRTP178_FROM_FULL], confidence[:, SLRTP178_FROM_FULL],
+    points, confidence = normalised_points(pose, name)
+    return make_pose(slrtp178_header(), points[:, SLRTP178_FROM_FULL], confidence[:, SLRTP178_FROM_FULL],
                      pose.body.fps)  # fmt: skip
 
 
@@ -141,7 +140,7 @@ def signing_points(pose: Pose, name: str = "pose", face: bool = False) -> np.nda
     Raises:
         SignkitError: as :func:`to_pt50`.
     """
-    return normalise_pt50(image_points(pose, name)[0][:, : FULL_FACE.stop if face else 50], name)
+    return normalised_points(pose, name)[0][:, : FULL_FACE.stop if face else 50]
 
 
 def has_face(header: PoseHeader) -> bool:
@@ -244,6 +243,25 @@ def image_points(pose: Pose, name: str = "pose") -> tuple[np.ndarray, np.ndarray
         points[unseen, 0] = nose[unseen]
         confidence[unseen, 0] = np.where(np.isfinite(nose[unseen]).all(axis=-1), 1.0, 0.0)
     return points, confidence
+
+
+def normalised_points(pose: Pose, name: str = "pose") -> tuple[np.ndarray, np.ndarray]:
+    """A pose's points in signkit's full order, in PT-50's normalised convention.
+
+    A pose already in the convention (PT-50, normalised slrtp178) keeps its values; any other is
+    normalised (:func:`normalise_pt50`).
+
+    Returns:
+        ``(points, confidence)``: float32 (frames, 180, 3) in normalised units, NaN for missing
+        points; float32 (frames, 180).
+
+    Raises:
+        SignkitError: as :func:`image_points` and :func:`normalise_pt50` (naming ``name``).
+    """
+    points, confidence = image_points(pose, name)
+    if is_normalised(pose.header):
+        return (points * np.array([-1.0, 1.0, -1.0])).astype(np.float32), confidence
+    return normalise_pt50(points, name), confidence
 
 
 def normalise_pt50(points: np.ndarray, name: str | None = None) -> np.ndarray:

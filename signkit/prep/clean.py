@@ -10,7 +10,7 @@ The preprocessing SignDiff describes for How2Sign, as one pass per sequence:
    ``max_gap`` frames between two observations, otherwise (longer gaps, the sequence's ends)
    by that point's median over the sequence; a point never observed stays missing. Hand points
    are filled as offsets from their wrists, so a filled hand moves with its arm;
-4. the sequence is normalised to PT-50's convention (:func:`signkit.pose.convert.normalise_pt50`)
+4. the sequence is normalised to PT-50's convention (:func:`signkit.pose.convert.normalised_points`)
    and written as PT-50, or as slrtp178 with the face (its face and hips repaired as in 3);
 5. leading and trailing rest frames are trimmed (frames before the first and after the last in
    which a wrist is above its elbow, keeping ``margin`` frames), and every ``stride``-th frame
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from signkit.errors import SignkitError
-from signkit.pose.convert import image_points, normalise_pt50
+from signkit.pose.convert import normalised_points
 from signkit.pose.layouts import (
     PT50,
     PT50_LEFT_HAND,
@@ -191,9 +191,9 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
             zero[:, PT50_NECK] = False  # the PT-50 neck is the origin
         source_confidence[zero] = 0.0
         try:
-            points, confidence = image_points(make_pose(sequence.pose.header, source, source_confidence, sequence.fps),
-                                              sequence.name)  # fmt: skip
-            data = normalise_pt50(points if layout == SLRTP178 else points[:, :50], sequence.name)
+            data, confidence = normalised_points(make_pose(sequence.pose.header, source, source_confidence, sequence.fps),
+                                                 sequence.name)  # fmt: skip
+            data = data if layout == SLRTP178 else data[:, :50]
         except SignkitError as error:  # one bad sequence must not stop the batch
             report.failed.append(str(error))
             continue
