@@ -1,6 +1,6 @@
 """Benchmark: how near real signing is what signkit's rule-based signer makes? Prints its figures.
 
-    python benchmarks/quality.py
+    python benchmarks/quality.py [--moe]
 
 DGS Corpus sentences (``../shared/data/dgs-sentences``, 32 sentences of continuous signing, 25
 fps), left out one at a time: the lexicon is built from the other 31 sentences (``signkit
@@ -48,6 +48,7 @@ against these MediaPipe-tracked signers.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -80,6 +81,59 @@ def main() -> None:
         report(sentences, distance, rest=rest)
     print("\nbound: each sentence signed from its own gloss segments (a lexicon covering it exactly), stitched:")
     own_segments(sentences, distance)
+    if "--moe" in sys.argv:
+        print("\nSLP-MoE (train-g2p's defaults on the other 31 sentences, t2p --pipeline hierarchical --from gloss):")
+        moe(sentences, distance)
+
+
+def moe(sentences: list, distance) -> None:
+    """SLP-MoE left one sentence out at a time: trained as ``signkit train-g2p`` trains by default
+    (60 steps of 4 sentences, seed 42) on the other 31, then signing the held-out glosses; the same
+    figures as :func:`report`."""
+    from signkit.moe.network import MoEConfig, SLPMoE
+    from signkit.moe.produce import produce
+    from signkit.moe.training import train_g2p
+    from signkit.train import TrainConfig
+
+    rows, start = [], time.perf_counter()
+    for i, held in enumerate(sentences):
+        others = [DATA / "dgs-sentences" / s.name.split("_")[0] / f"{s.name}_metadata.json"
+                  for s in sentences[:i] + sentences[i + 1 :]]  # fmt: skip
+        with tempfile.TemporaryDirectory() as folder:
+            config = TrainConfig(output_dir=folder, max_steps=60, batch_size=4, learning_rate=3e-4, warmup_steps=20,
+                                 checkpoint_every=0, validate_every=50)  # fmt: skip
+            train_g2p([str(path) for path in others], None, MoEConfig(), config)
+            produced = produce(SLPMoE.from_pretrained(folder), held.glosses, held.text or None)
+        rows.append(_compare(held, produced, sentences[:i] + sentences[i + 1 :], distance))
+    print(f"DGS leave-one-out: {len(rows)} sentences; {time.perf_counter() - start:.0f} s; medians over sentences")
+    _summary(rows, distance)
+
+
+def _compare(held, produced: np.ndarray, others: list, distance) -> dict:
+    """One held-out sentence's figures: duration and wrist jerk ratios, DTW-MJE and the distance
+    of the produced signing and of the still pose (the other sentences' mean pose, held)."""
+    from signkit.evaluate.scores import mje_cost
+
+    real = held.points
+    still = np.repeat(np.concatenate([s.points for s in others]).mean(0, keepdims=True), len(real), 0)
+    row = {"duration": len(produced) / len(real), "jerk": jerk(produced, held.fps) / max(jerk(real, held.fps), 1e-9)}
+    for name, points in (("produced", produced), ("still", still)):
+        row[f"mje {name}"] = mje_cost(real.astype(np.float64), points.astype(np.float64))
+        row[f"distance {name}"] = distance(_sequence(held, real), _sequence(held, points))
+    return row
+
+
+def _summary(rows: list[dict], distance, segments: list[float] | None = None) -> None:
+    """Print the medians over sentences of :func:`_compare`'s rows (and of covered segments)."""
+    median = {key: float(np.median([row[key] for row in rows])) for key in rows[0]}
+    print(f"  duration ratio          {median['duration']:.2f}")
+    print(f"  wrist jerk ratio        {median['jerk']:.2f}")
+    if segments is not None:
+        print(f"  covered gloss segments  {np.median(segments):.2f} (duration ratio, {len(segments)} segments)")
+    print(f"  DTW-MJE                 {median['mje produced']:.4f}   still pose {median['mje still']:.4f}")
+    print(f"  {distance.name:<22}  {median['distance produced']:.4f}   still pose {median['distance still']:.4f}")
+    nearer = sum(row["mje produced"] < row["mje still"] for row in rows)
+    print(f"  nearer the real signing than the still pose (DTW-MJE) in {nearer} of {len(rows)} sentences")
 
 
 def own_segments(sentences: list, distance) -> None:
@@ -111,7 +165,6 @@ def _sequence(held, points):
 def report(sentences: list, distance, **options) -> None:
     """Sign each held-out sentence with the lexicon of the others (a Signer with ``options``) and
     print the medians."""
-    from signkit.evaluate.scores import mje_cost
     from signkit.lexicons.corpus import build_database
     from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path, gloss_lemma
     from signkit.lexicons.pipeline import Signer
@@ -133,25 +186,11 @@ def report(sentences: list, distance, **options) -> None:
                 exact += entry.gloss.upper() == gloss.upper()
                 lemma += gloss_lemma(entry.gloss) == gloss_lemma(gloss)
                 segments.append(len(signer.clip(entry)) / (last - first))
-        real = held.points
-        still = np.repeat(np.concatenate([s.points for s in others]).mean(0, keepdims=True), len(real), 0)
-
-        row = {"duration": len(produced) / len(real), "jerk": jerk(produced, held.fps) / max(jerk(real, held.fps), 1e-9)}
-        for name, points in (("produced", produced), ("still", still)):
-            row[f"mje {name}"] = mje_cost(real.astype(np.float64), points.astype(np.float64))
-            row[f"distance {name}"] = distance(_sequence(held, real), _sequence(held, points))
-        rows.append(row)
+        rows.append(_compare(held, produced, others, distance))
     seconds = time.perf_counter() - start
-    median = {key: float(np.median([row[key] for row in rows])) for key in rows[0]}
     print(f"DGS leave-one-out: {len(rows)} sentences, {total} glosses; exact match {exact / total:.0%}, lemma match "
           f"{lemma / total:.0%}; {seconds:.0f} s; medians over sentences (a ratio of 1 is real signing's)")  # fmt: skip
-    print(f"  duration ratio          {median['duration']:.2f}")
-    print(f"  wrist jerk ratio        {median['jerk']:.2f}")
-    print(f"  covered gloss segments  {np.median(segments):.2f} (duration ratio, {len(segments)} segments)")
-    print(f"  DTW-MJE                 {median['mje produced']:.4f}   still pose {median['mje still']:.4f}")
-    print(f"  {distance.name:<22}  {median['distance produced']:.4f}   still pose {median['distance still']:.4f}")
-    nearer = sum(row["mje produced"] < row["mje still"] for row in rows)
-    print(f"  nearer the real signing than the still pose (DTW-MJE) in {nearer} of {len(rows)} sentences")
+    _summary(rows, distance, segments)
 
 
 if __name__ == "__main__":

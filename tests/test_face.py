@@ -164,3 +164,27 @@ def test_hierarchy_refuses_a_face_it_cannot_make():
     result = signkit("t2p", "--pipeline", "hierarchical", "--g2p-model", "missing", "--from", "gloss",
                      "--layout", "slrtp178", input="HAUS\n")  # fmt: skip
     assert result.returncode == 1 and b"SLP-MoE makes pt50" in result.stderr, result.stderr
+
+
+def test_models_train_on_slrtp178_and_make_it(data, tmp_path):
+    """clean --layout slrtp178 gives training data that train-t2p and train-bt read; the t2p model makes slrtp178
+    (all 178 points, 534 values a frame), --layout pt50 drops the face, and back-translation reads it."""
+    sentences = [str(data / "dgs-sentences" / "train" / f"train_{i}_original.pose") for i in (1, 2, 3)]
+    train = str(tmp_path / "train.skels")
+    assert signkit("clean", *sentences, "--texts", str(data / "dgs-sentences" / "train"), "--layout", "slrtp178",
+                   "-o", train).returncode == 0  # fmt: skip
+    tiny = ["--d-model", "16", "--heads", "2", "--layers", "1", "--feed-forward", "32", "--max-steps", "3",
+            "--batch-size", "3", "--checkpointing-steps", "0"]  # fmt: skip
+    for command, folder in (("train-t2p", "t2p"), ("train-bt", "bt")):
+        trained = signkit(command, train, "-o", str(tmp_path / folder), *tiny)
+        assert trained.returncode == 0, trained.stderr.decode()
+    made = {}
+    for layout in ("slrtp178", "pt50"):
+        result = signkit("t2p", "--model", str(tmp_path / "t2p"), "--layout", layout, "-o", str(tmp_path / f"{layout}.h5"),
+                         input="On Lanzarote for example\n")  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        (made[layout],) = read_sequences(tmp_path / f"{layout}.h5")
+    assert made["slrtp178"].layout == SLRTP178 and made["slrtp178"].pose.body.data.shape[2] == 178
+    assert made["pt50"].layout == "pt50" and made["pt50"].frames == made["slrtp178"].frames
+    back = signkit("backtranslate", str(tmp_path / "slrtp178.h5"), "--model", str(tmp_path / "bt"))
+    assert back.returncode == 0 and len(back.stdout.decode().splitlines()) == 1, back.stderr.decode()

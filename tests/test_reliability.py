@@ -409,3 +409,27 @@ def test_a_resume_within_an_epoch_continues_as_without_the_interruption(command,
     assert resumed.returncode == 0, resumed.stderr.decode()
     assert read_log(tmp_path / "resumed", "train_loss") == read_log(tmp_path / "whole", "train_loss")
     assert sorted(read_log(tmp_path / "whole", "train_loss")) == [10, 20]
+
+
+def test_output_to_a_device_or_pipe_is_written_in_place(tmp_path):
+    """`-o /dev/null` renamed a temporary file over the device, turning /dev/null into a regular file for every
+    program after it (and wrote /dev/null.text beside it). A named pipe stands in for the device here: it stays a
+    pipe, the reader gets the one sequence, and no sibling is written beside it; so does render's MP4."""
+    import stat
+    import threading
+
+    for args, source in ((["t2p"], b"hello\n"), (["render"], None)):
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        received = []
+        reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
+        reader.start()
+        if source is None:  # render reads a sequence made beforehand
+            source = signkit("t2p", input=b"hello\n").stdout
+        result = signkit(*args, "-o", str(fifo), input=source)
+        reader.join(30)
+        assert result.returncode == 0, result.stderr.decode()
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received, args
+        assert received[0].count(b"\n") == 1 if args == ["t2p"] else received[0][4:8] == b"ftyp"
+        assert [path.name for path in tmp_path.iterdir()] == ["pipe"]
+        fifo.unlink()

@@ -36,6 +36,17 @@ def is_stdio(path: str | Path | None) -> bool:
     return path is None or str(path) == STDIO
 
 
+def is_stream(path: str | Path | None) -> bool:
+    """True for standard output and for an existing file that is not a regular file (a device
+    such as ``/dev/null``, a named pipe): written in place, as a stream, with no siblings."""
+    if is_stdio(path):
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def stdin_hint(what: str) -> None:
     """Say on standard error that input is awaited from a terminal; raise if it cannot be typed.
 
@@ -168,7 +179,8 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
 
     For a file, yields a temporary file opened ``w+b`` beside it, renamed over ``path`` when the
     block ends without error and removed otherwise. For ``-``/None, yields standard output's
-    binary buffer.
+    binary buffer; for a device or a named pipe (``-o /dev/null``, :func:`is_stream`), the file
+    itself, opened for writing (renaming over it would replace the device).
 
     Args:
         path: the output file, or ``-``/None for standard output.
@@ -185,6 +197,10 @@ def output_stream(path: str | Path | None, *, binary: bool) -> Iterator[BinaryIO
             refuse_binary_terminal(path)
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
+        return
+    if is_stream(path):
+        with open(path, "wb") as file:
+            yield file
         return
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -215,7 +231,8 @@ def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt:
     Args:
         sequences: the sequences, consumed once.
         path: the output file, or ``-``/None for standard output.
-        fmt: ``skels``, ``pose`` or ``h5``; else the suffix; standard output defaults to ``skels``.
+        fmt: ``skels``, ``pose`` or ``h5``; else the suffix; standard output (or a device, a pipe)
+            defaults to ``skels``.
 
     Returns:
         The number of sequences written.
@@ -225,7 +242,7 @@ def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt:
             non-PT-50 sequence for ``.skels``, binary output to a terminal, an unwritable path
             (see :func:`output_stream`), or an error raised while consuming ``sequences``.
     """
-    fmt = fmt or (formats.SKELS if is_stdio(path) else formats.format_of_path(path))
+    fmt = fmt or (formats.SKELS if is_stream(path) else formats.format_of_path(path))
     if fmt is None:
         raise SignkitError(f"{path}: unknown output format; use a .skels, .pose or .h5 name or --to")
     if fmt == formats.SKELS:
@@ -239,7 +256,7 @@ def write_sequences(sequences: Iterable[Sequence], path: str | Path | None, fmt:
             formats.write_pose(items[0], file)
             return 1
         # HDF5 is written by seeking: to standard output through a temporary file (on disk, not in memory)
-        with tempfile.TemporaryFile() if is_stdio(path) else nullcontext(file) as buffer:
+        with tempfile.TemporaryFile() if is_stream(path) else nullcontext(file) as buffer:
             count = formats.write_h5(sequences, buffer)
             if count == 0:
                 raise SignkitError(f"{path or STDIO}: no sequences to write")
@@ -261,7 +278,7 @@ def _write_skels(sequences: Iterable[Sequence], path: str | Path | None) -> int:
                                    f".pose/.h5")  # fmt: skip
             data = sequence.pose.body.data[:, 0].filled(float("nan"))
             file.write((formats.format_skels_line(data) + "\n").encode())
-            if is_stdio(path):
+            if is_stream(path):
                 file.flush()
             siblings["text"].append(sequence.text)
             siblings["gloss"].append(sequence.gloss)
@@ -269,7 +286,7 @@ def _write_skels(sequences: Iterable[Sequence], path: str | Path | None) -> int:
             count += 1
         if count == 0:
             raise SignkitError(f"{path or STDIO}: no sequences to write")
-        if not is_stdio(path):
+        if not is_stream(path):
             for kind, lines in siblings.items():
                 sibling_path = Path(path).with_suffix(f".{kind}")
                 if any(line is not None for line in lines):

@@ -15,7 +15,7 @@ import numpy as np
 from pose_format import Pose
 
 from signkit.errors import SignkitError
-from signkit.pose.io import is_stdio, output_stream
+from signkit.pose.io import is_stdio, is_stream, output_stream
 from signkit.pose.sequence import Sequence, make_pose, person0
 
 MP4, PNG = "mp4", "png"
@@ -191,13 +191,14 @@ def write_frames(frames: Iterable[np.ndarray], output: str | Path | None, fps: f
 
 
 def video_format(output: str | Path | None) -> str:
-    """``mp4`` for standard output or a name ending in ``.mp4``; ``png`` for a name without a
-    suffix or an existing folder (a folder of PNG frames).
+    """``mp4`` for standard output, a device or a pipe (:func:`signkit.pose.io.is_stream`) or a name
+    ending in ``.mp4``; ``png`` for a name without a suffix or an existing folder (a folder of PNG
+    frames).
 
     Raises:
         SignkitError: any other suffix (signkit writes MP4 and PNG frames only).
     """
-    if is_stdio(output) or Path(output).suffix.lower() == ".mp4":
+    if is_stream(output) or Path(output).suffix.lower() == ".mp4":
         return MP4
     if Path(output).is_dir() or not Path(output).suffix:
         return PNG
@@ -205,10 +206,10 @@ def video_format(output: str | Path | None) -> str:
 
 
 def _streams(output: str | Path | None) -> bool:
-    """True when the MP4 goes to a pipe or terminal (fragmented); False for a regular file,
-    including standard output redirected to one (``> x.mp4``), which gets ``+faststart``."""
+    """True when the MP4 goes to a pipe, a terminal or a device (fragmented); False for a regular
+    file, including standard output redirected to one (``> x.mp4``), which gets ``+faststart``."""
     if not is_stdio(output):
-        return False
+        return is_stream(output)
     try:
         return not stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
     except (OSError, ValueError):
