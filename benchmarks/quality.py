@@ -81,6 +81,8 @@ def main() -> None:
         report(sentences, distance, rest=rest)
     print("\nbound: each sentence signed from its own gloss segments (a lexicon covering it exactly), stitched:")
     own_segments(sentences, distance)
+    print("\nASL (the main job's sentence with ../shared/data/asl-lexicon, t2p's stitching):")
+    asl()
     if "--moe" in sys.argv:
         print("\nSLP-MoE (train-g2p's defaults on the other 31 sentences, t2p --pipeline hierarchical --from gloss):")
         moe(sentences, distance)
@@ -134,6 +136,35 @@ def _summary(rows: list[dict], distance, segments: list[float] | None = None) ->
     print(f"  {distance.name:<22}  {median['distance produced']:.4f}   still pose {median['distance still']:.4f}")
     nearer = sum(row["mje produced"] < row["mje still"] for row in rows)
     print(f"  nearer the real signing than the still pose (DTW-MJE) in {nearer} of {len(rows)} sentences")
+
+
+def asl() -> None:
+    """The main job's signing rate (signs a second, a spelled letter counted as a sign) and wrist
+    jerk beside the ASL lexicon's own recordings of the same signs (each recording's jerk at its
+    own rate, their mean); continuous DGS signing runs at 2.4 glosses a second."""
+    from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path, load_clip
+    from signkit.lexicons.pipeline import Signer
+    from signkit.pose.convert import signing_points
+    from signkit.pose.motion import fill_gaps
+    from signkit.text.gloss import text_to_glosses
+
+    lexicon = Lexicon.read([DATA / "asl-lexicon", builtin_lexicon_path()], signed_language="ase")
+    glosses = text_to_glosses("Hello, thank you. My mother is happy today.", lexicon.vocabulary())
+    recordings = []
+    for entry in Signer(lexicon).plan(glosses, "main job"):
+        pose = load_clip(entry)
+        points = signing_points(pose, str(entry.path))
+        fill_gaps(points, np.arange(50))
+        recordings.append((len(points) / pose.body.fps, jerk(points, pose.body.fps)))
+    for rest in (True, False):
+        produced = Signer(lexicon, rest=rest).sign(glosses, "main job")
+        what = "with the rest pose at both ends" if rest else "first sign to last"
+        print(f"  produced, {what:<30} {len(recordings) / (len(produced) / 25):.2f} signs/s, wrist jerk "
+              f"{jerk(produced, 25.0):.0f} shoulder widths/s^3")  # fmt: skip
+    seconds, jerks = np.array(recordings).T
+    print(f"  the lexicon's recordings of them           {len(recordings) / seconds.sum():.2f} signs/s, wrist jerk "
+          f"{jerks.mean():.0f} shoulder widths/s^3 ({len(recordings)} recordings; a spelled letter counts as a "
+          "sign)")  # fmt: skip
 
 
 def own_segments(sentences: list, distance) -> None:

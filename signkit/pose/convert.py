@@ -195,8 +195,9 @@ def image_points(pose: Pose, name: str = "pose") -> tuple[np.ndarray, np.ndarray
 
     The full order (:mod:`signkit.pose.layouts`) is PT-50's 50 points, the 128 face points of
     slrtp178 (:data:`~signkit.pose.layouts.FACE_POINTS`), then the right and left hip; see the
-    module docstring for where each comes from. A nose the layout lacks (slrtp178) is estimated
-    from the face (:func:`signkit.pose.face.estimate_nose`).
+    module docstring for where each comes from. A missing nose (slrtp178 has none; a tracker may
+    lose it in a frame) is estimated from the face where it shows the eye and mouth corners
+    (:func:`signkit.pose.face.estimate_nose`).
 
     Args:
         pose: a holistic, openpose-137, slrtp178 or PT-50 pose (person 0 is used).

@@ -101,7 +101,8 @@ def decode_text(content: bytes, name: str) -> str:
 # --- .skels -------------------------------------------------------------------------------------
 
 
-def parse_skels_line(line: str, where: str, header: PoseHeader | None = None, dims: int = 3) -> tuple[np.ndarray, PoseHeader]:
+def parse_skels_line(line: str, where: str, header: PoseHeader | None = None,
+                     dims: int = 3) -> tuple[np.ndarray, PoseHeader]:  # fmt: skip
     """Parse one ``.skels`` line into frames.
 
     Args:

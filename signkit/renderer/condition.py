@@ -33,7 +33,15 @@ from pose_format import Pose
 from pose_format.pose_header import PoseHeader
 
 from signkit.errors import SignkitError
-from signkit.pose.layouts import FACE_LIMBS, FACE_POINTS, FULL_FACE, PT50_LSHOULDER, PT50_NECK, PT50_RSHOULDER, pt50_header
+from signkit.pose.layouts import (
+    FACE_LIMBS,
+    FACE_POINTS,
+    FULL_FACE,
+    PT50_LSHOULDER,
+    PT50_NECK,
+    PT50_RSHOULDER,
+    pt50_header,
+)
 
 BLACK = (0, 0, 0)
 # What the condition images show, kept with training pairs so that pairs drawn otherwise are not reused.
