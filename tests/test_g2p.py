@@ -123,7 +123,8 @@ def test_lexicon_command_cuts_one_clip_per_gloss(dgs, tmp_path):
     assert rows[0]["signed_language"] == "gsg" and rows[0]["path"] == "clips/train_1_1.pose"
     first, spans = raw[0]
     info = json.loads(signkit("info", "--json", str(tmp_path / "db" / rows[0]["path"])).stdout)
-    assert info["frames"] == spans[0][1] - spans[0][0] and info["layouts"] == ["pt50"]
+    assert info["frames"] == spans[0][1] - spans[0][0] and info["layouts"] == ["slrtp178"]  # the signer's face kept
+    assert info["missing"]["FACE_LANDMARKS"] == 0
     lexicon = Lexicon.read([tmp_path / "db"], signed_language="gsg")
     assert lexicon.find("ICH2").gloss.startswith("ICH")  # another variant of the lemma
     # the rule-based default signs with it; --join concat lays the clips end to end as recorded

@@ -10,7 +10,8 @@ the DGS Corpus sample by up to a factor 2.8, short or long), so a time maps onto
 linearly over the sentence: frame = (t - start) / (end - start) x frames.
 
 The *pose prior database* (Stable Signer's rule-based pose prior) is a sign lexicon in sign.mt's
-layout (:mod:`signkit.lexicons.lexicon`): one PT-50 clip per gloss annotation, its gloss as
+layout (:mod:`signkit.lexicons.lexicon`): one clip per gloss annotation (slrtp178 with the signer's
+face when the sentences show one, as the DGS Corpus sample does; else PT-50), its gloss as
 written (``ICH1*``) and its gloss lemma as the spoken word (``ich``), so that the default t2p
 and SLP-MoE read the same signs.
 """
@@ -39,6 +40,9 @@ class SegmentedSentence:
         name: the file stem without ``_metadata.json`` (``train_1``).
         points: (frames, 50, 3) float32 PT-50 points, repaired (:func:`signkit.prep.clean.clean`
             without trimming; a point never seen takes the rest pose's place), no missing value.
+        face: (frames, 130, 3) float32, the 128 face points and the two hips (signkit's full order
+            after PT-50's, :mod:`signkit.pose.convert`), repaired alike, NaN where never seen;
+            None when the sentence shows no face.
         fps: frames per second.
         text: the English sentence ("" when the metadata has none).
         german: the German sentence ("" when none).
@@ -53,6 +57,7 @@ class SegmentedSentence:
     german: str
     glosses: list[str]
     spans: list[tuple[int, int]]
+    face: np.ndarray | None = None
 
 
 def is_sentence_input(path: str | Path) -> bool:
@@ -122,8 +127,9 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
             (dropped by :func:`signkit.prep.clean.clean`) or has fewer frames than glosses.
     """
     from signkit.prep.clean import CleanReport, clean
+    from signkit.pose.convert import normalised_points
     from signkit.pose.formats import read_pose
-    from signkit.pose.sequence import person0
+    from signkit.pose.layouts import FULL_FACE, SLRTP178
 
     metadata = Path(metadata)
     timed = read_timed_glosses(metadata)
@@ -134,12 +140,14 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
     except OSError:
         raise SignkitError(f"{metadata}: its pose file {pose_path.name} is missing") from None
     report = CleanReport()
-    cleaned = list(clean([read_pose(content, str(pose_path))], report, trim=False))
+    cleaned = list(clean([read_pose(content, str(pose_path))], report, trim=False, layout=SLRTP178))
     if not cleaned:
         reason = (report.failed + [f"{n}: {why}" for n, why in report.dropped])[0]
         raise SignkitError(f"{pose_path}: {reason}")
-    points = person0(cleaned[0].pose)[0]
+    full = normalised_points(cleaned[0].pose, str(pose_path))[0]
+    points = full[:, :50].copy()
     fill_gaps(points, np.arange(points.shape[1]))  # points never seen in the sentence: the rest pose's
+    face = full[:, FULL_FACE.start :] if np.isfinite(full[:, FULL_FACE]).any() else None
     frames = len(points)
     if frames < len(glosses):
         raise SignkitError(f"{pose_path}: {frames} frames for {len(glosses)} glosses")
@@ -148,7 +156,7 @@ def read_sentence(metadata: str | Path) -> SegmentedSentence:
     for first, last in times:
         a = min(frames - 1, max(0, int(round((first - start) * scale))))
         spans.append((a, min(frames, max(a + 1, int(round((last - start) * scale))))))
-    return SegmentedSentence(name, points, cleaned[0].fps, timed.english, timed.german, glosses, spans)
+    return SegmentedSentence(name, points, cleaned[0].fps, timed.english, timed.german, glosses, spans, face)
 
 
 def read_sentences(paths: list[str | Path]) -> list[SegmentedSentence]:
@@ -163,7 +171,8 @@ def read_sentences(paths: list[str | Path]) -> list[SegmentedSentence]:
 
 def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, signed_language: str = "gsg",
                    spoken_language: str = "de") -> int:  # fmt: skip
-    """Write the pose prior database of ``sentences``: one PT-50 clip per gloss annotation.
+    """Write the pose prior database of ``sentences``: one clip per gloss annotation, slrtp178
+    with the sentence's face (and hips) where it has one, else PT-50.
 
     The rule-based pose prior database of Stable Signer (Fang et al.), written as a sign lexicon
     in sign.mt's layout (Moryossef et al., 2023) so that :class:`signkit.lexicons.lexicon.Lexicon`
@@ -187,9 +196,10 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
     Raises:
         OSError: the folder or a file cannot be written (not turned into a SignkitError).
     """
+    from signkit.pose.convert import production_pose
     from signkit.pose.formats import write_pose
-    from signkit.pose.layouts import pt50_header
-    from signkit.pose.sequence import Sequence, make_pose
+    from signkit.pose.layouts import PT50, SLRTP178
+    from signkit.pose.sequence import Sequence
 
     folder = Path(folder)
     (folder / "clips").mkdir(parents=True, exist_ok=True)
@@ -197,7 +207,11 @@ def build_database(sentences: list[SegmentedSentence], folder: str | Path, *, si
     for sentence in sentences:
         for i, (gloss, (first, last)) in enumerate(zip(sentence.glosses, sentence.spans), start=1):
             path = f"clips/{sentence.name}_{i}.pose"
-            pose = make_pose(pt50_header(), sentence.points[first:last], None, sentence.fps)
+            if sentence.face is None:
+                pose = production_pose(sentence.points[first:last], sentence.fps, PT50)
+            else:
+                full = np.concatenate([sentence.points, sentence.face], axis=1)[first:last]
+                pose = production_pose(full, sentence.fps, SLRTP178)
             with open(folder / path, "wb") as file:
                 write_pose(Sequence(f"{sentence.name}_{i}", pose, gloss=gloss), file)
             key = gloss.upper()

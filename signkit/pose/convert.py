@@ -152,11 +152,12 @@ def production_pose(points: np.ndarray, fps: float, layout: str) -> Pose:
     """The pose of produced signing in its output layout.
 
     Args:
-        points: (frames, 50, 3) PT-50 or (frames, 178, 3) PT-50 and face points (the full order
-            without hips), normalised units, NaN where missing.
+        points: (frames, 50, 3) PT-50, (frames, 178, 3) PT-50 and face points, or (frames, 180,
+            3) with the hips too (signkit's full order), normalised units, NaN where missing.
         fps: frames per second.
-        layout: ``pt50`` (the first 50 points) or ``slrtp178`` (needs the face; the hips, which
-            no producer predicts, stand at :data:`signkit.pose.motion.REST_HIPS` from the neck).
+        layout: ``pt50`` (the first 50 points) or ``slrtp178`` (needs the face; hips not given,
+            which no producer predicts, stand at :data:`signkit.pose.motion.REST_HIPS` from the
+            neck).
 
     Raises:
         SignkitError: ``slrtp178`` asked of points without a face, or another layout.
@@ -171,7 +172,7 @@ def production_pose(points: np.ndarray, fps: float, layout: str) -> Pose:
 
     full = np.empty((len(points), 180, 3), dtype=np.float32)
     full[:, : FULL_FACE.stop] = points[:, : FULL_FACE.stop]
-    full[:, FULL_HIPS] = points[:, 1:2] + REST_HIPS
+    full[:, FULL_HIPS] = points[:, FULL_HIPS] if points.shape[1] > FULL_FACE.stop else points[:, 1:2] + REST_HIPS
     return make_pose(slrtp178_header(), full[:, SLRTP178_FROM_FULL], None, fps)
 
 

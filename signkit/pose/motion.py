@@ -54,7 +54,7 @@ REST_FACE = np.concatenate([REST_POSE, REST_POSE[0] + FACE_TEMPLATE]).astype(np.
 # (2, 3) the right and left hip of produced signing, which no producer predicts: where the DGS
 # Corpus signers' hips stand from the neck, the median over the 1,718 frames of
 # ../shared/data/dgs-sentences with the whole face tracked, normalised units.
-REST_HIPS = np.array([[-0.0974, 0.4593, 0.0], [0.1153, 0.4509, 0.0]], dtype=np.float32)
+REST_HIPS = np.array([[0.1153, 0.4509, 0.0], [-0.0974, 0.4593, 0.0]], dtype=np.float32)
 
 # (shoulder, elbow, wrist, hand points) of each arm in PT-50.
 ARMS = {"right": (PT50_RSHOULDER, 3, PT50_RWRIST, PT50_RIGHT_HAND),
