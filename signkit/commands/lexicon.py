@@ -13,8 +13,9 @@ to an existing lexicon and keeps every entry it has.
 
 Sentences of continuous signing whose glosses carry start and end times (the DGS Corpus layout:
 NAME_original.pose beside NAME_metadata.json; folders are searched for *_metadata.json) are
-brought to PT-50 (repaired as `signkit clean` does, untrimmed) and cut into one clip per gloss
-annotation, the gloss as written and its lemma as the spoken word; `signkit train-g2p` builds the
+brought to slrtp178 with the signer's face, or PT-50 without one (repaired as `signkit clean`
+does, untrimmed) and cut into one clip per gloss annotation, the gloss as written and its lemma
+as the spoken word; `signkit train-g2p` builds the
 same database into its model folder.
 
 `signkit t2p --lexicon DIR` signs with either (exact gloss, then another variant of the same
