@@ -40,6 +40,18 @@ DTW-MJE 0.1342, upper-shape-ndtw 0.2287):
     bound: own segments, prepared (trimmed, retargeted)                                0.1083   0.0936
     bound: own segments, as cut                                                        0.0079   0.0283
 
+SLP-MoE left one sentence out at a time (``--moe``: train-g2p's defaults on the other 31, 60
+steps; about 5 minutes): duration ratio 0.75, wrist jerk 2.12 (4.73 before its output was
+low-passed), DTW-MJE 0.1234 against the still pose's 0.1342 (nearer in 19 of 32 sentences),
+upper-shape-ndtw 0.2417 against 0.2287.
+
+ASL, the main job's sentence ("Hello, thank you. My mother is happy today.": HELLO THANK-YOU M Y
+MOTHER HAPPY TODAY, 7 signs with the two letters of MY) with ../shared/data/asl-lexicon: 1.05 signs a
+second with the rest pose at both ends, 1.50 from the first sign to the last, against 0.59 in the
+lexicon's own recordings of the same signs (citation forms with their raise and lowering); wrist
+jerk 931 and 1,165 shoulder widths/s^3 against the recordings' 5,618 (their tracker jitter at 30
+fps, which the 7 Hz low-pass removes). Continuous DGS signing runs at 2.4 glosses a second.
+
 The still pose stays nearer the real signing by both distances (the excerpt is nearer by DTW-MJE
 in 10 of 32 sentences). With every sign right it would not be (the bound), and the retargeting to
 the reference signer (PHOENIX14T's proportions, OpenPose's keypoints) costs 0.10 of DTW-MJE by itself
