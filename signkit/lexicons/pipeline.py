@@ -30,8 +30,8 @@ DIGITS = ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT"
 # space (:meth:`Signer.neutral`) for HOLD_SECONDS: the hands held where the lexicon's signs are made
 # on average, as a signer pauses mid-sentence (mouthing the word, which the face does not yet
 # show), rather than frozen wherever the last sign ended or dropped to rest. Measured on the DGS
-# leave-one-out (benchmarks/quality.py, 58% of glosses uncovered): against holding the last pose,
-# DTW-MJE 0.2547 -> 0.1622 and the default distance 0.2966 -> 0.2492.
+# leave-one-out (benchmarks/quality.py, 58% of glosses uncovered, excerpts, other settings equal):
+# against holding the last pose, DTW-MJE 0.2547 -> 0.1622 and the default distance 0.2966 -> 0.2492.
 SPELLED_LANGUAGES = ("ase",)
 # A missing gloss that is not spelled lasts this long: the median duration of a gloss in the DGS
 # Corpus sentences (180 ms; quartiles 100 and 295 ms, 190 glosses), so the sentence keeps the

@@ -175,8 +175,9 @@ def clean(sequences: Iterable[Sequence], report: CleanReport | None = None, *, t
 
     Yields:
         Sequences with the same names, poses (frames', 1, 50, 3) PT-50 or (frames', 1, 178, 3)
-        slrtp178, float32 at ``fps / stride``; the share of missing points counts PT-50's. A sequence that cannot be converted is recorded in ``report.failed`` and
-        skipped; one with too many missing points in ``report.dropped``.
+        slrtp178, float32 at ``fps / stride``; the share of missing points counts PT-50's. A
+        sequence that cannot be converted is recorded in ``report.failed`` and skipped; one with
+        too many missing points in ``report.dropped``.
 
     Raises:
         SignkitError: only as raised by the ``sequences`` iterator itself (e.g. bad data in the

@@ -4,12 +4,13 @@
 component's colours (the colour of a limb is that of its second point when the component has one
 colour per point, else the component's single colour), body limbs thick, hand limbs thinner with
 small joint dots on top so the fingers stay legible. A MediaPipe face (a ``FACE_LANDMARKS``
-component whose points are named by mesh index: holistic, slrtp178) is drawn as a signer's drawing is: thin lines along its contours (face
-outline, brows, eyes, lips: the inner lips show the mouth opening;
-:data:`signkit.pose.layouts.FACE_CONTOURS`) through the points it has, and the nose as a line from
-between the eyes to its tip (:func:`signkit.pose.face.estimate_nose`), in grey that stands out from
-the background, with a neck from the shoulders' midpoint to the chin; other faces (OpenPose's) as small dots. Line widths scale with the frame size.
-Only x and y are drawn (an orthographic view from the front).
+component whose points are named by mesh index: holistic, slrtp178) is drawn as a signer's drawing
+is: thin lines along its contours (face outline, brows, eyes, lips: the inner lips show the mouth
+opening; :data:`signkit.pose.layouts.FACE_CONTOURS`) through the points it has, and the nose as a
+line from between the eyes to its tip (:func:`signkit.pose.face.estimate_nose`), in grey that
+stands out from the background, with a neck from the shoulders' midpoint to the chin; other faces
+(OpenPose's) as small dots. Line widths scale with the frame size. Only x and y are drawn (an
+orthographic view from the front).
 
 Layout rules (see :mod:`signkit.pose.layouts`):
 
@@ -78,6 +79,7 @@ _FACE = _Style(thickness=1.0, radius=1.2, limbs=False)
 _FACE_LINES = _Style(thickness=1.5, radius=0.0, limbs=True)
 _FACE_ON_LIGHT, _FACE_ON_DARK = (70, 70, 70), (225, 225, 225)  # RGB of face lines by background
 _MESH_FACE = "FACE_LANDMARKS"  # MediaPipe's face component: points named by mesh index
+_NECK = BODY8_COLORS[1]  # RGB of the neck line drawn with a MediaPipe face: OpenPose's neck
 
 
 def _style(component_name: str) -> _Style:
@@ -136,8 +138,7 @@ class _Layout:
     ``face_lines`` are the (point, point) pairs of a MediaPipe face's contours and ``face``
     (128,) the header index of each :data:`~signkit.pose.layouts.FACE_POINTS` point (-1 where the
     header lacks it), or None without such a face; ``shoulders`` the header indices of MediaPipe's
-    LEFT_SHOULDER and RIGHT_SHOULDER (the neck line joins their midpoint to the chin), and
-    ``shoulders_colour`` the colour of the neck line (OpenPose's neck).
+    LEFT_SHOULDER and RIGHT_SHOULDER (the neck line joins their midpoint to the chin).
     """
 
     xy: np.ndarray
@@ -147,7 +148,6 @@ class _Layout:
     face_lines: list
     face: np.ndarray | None
     shoulders: tuple[int, int] | None
-    shoulders_colour: list
 
 
 def _layout(pose: Pose) -> _Layout:
@@ -190,7 +190,7 @@ def _layout(pose: Pose) -> _Layout:
         start = component_slice(header, "POSE_LANDMARKS").start
         shoulders = (start + body.points.index("LEFT_SHOULDER"), start + body.points.index("RIGHT_SHOULDER"))
     return _Layout(xy=xy, valid=valid, drawn=drawn, parts=parts, face_lines=face_lines, face=face,
-                   shoulders=shoulders, shoulders_colour=[BODY8_COLORS[1]])  # fmt: skip
+                   shoulders=shoulders)  # fmt: skip
 
 
 def skeleton_pixels(pose: Pose, width: int = 512, height: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -274,7 +274,7 @@ def draw_skeleton(pose: Pose, width: int = 512, height: int = 512,
         valid = np.concatenate([valid, extra_valid], axis=1)
         lines = [(a, b, colour, thickness) for a, b in [*layout.face_lines, (first, first + 1)]]
         body = max(1, round(_BODY.thickness * scale))
-        lines.append((first + 2, first + 3, _colour(layout.shoulders_colour, 1, 0), body))
+        lines.append((first + 2, first + 3, _NECK, body))
         parts.insert(0, (lines, []))
     blank = np.empty((height, width, 3), dtype=np.uint8)
     blank[:] = background
