@@ -42,9 +42,10 @@ def is_stream(path: str | Path | None) -> bool:
     if is_stdio(path):
         return True
     try:
-        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+        mode = os.stat(path).st_mode
     except OSError:
         return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def stdin_hint(what: str) -> None:
