@@ -29,6 +29,19 @@ def test_skels_round_trip_is_exact_text(data, tmp_path):
         assert out.with_suffix(f".{kind}").read_text() == source.with_suffix(f".{kind}").read_text()
 
 
+def test_skels_values_are_written_as_percent_5f():
+    rng = np.random.default_rng(0)
+    data = np.concatenate([rng.standard_normal((4, 50, 3)) * scale for scale in (1e-6, 1, 3, 1e3, 1e8)]).astype(np.float32)
+    edge = [np.nan, -0.0, -1e-7, -0.000005, 9.999995, 99999.999, 0.5, 1, 10, 123456789, -987654.3]
+    data[0, : len(edge), 0] = edge
+    data[2, :40, 0] = (2 * np.arange(-20, 20) + 1) / 64  # exact halves at the fifth decimal: ties to even
+    frames = np.nan_to_num(data).reshape(len(data), -1)
+    expected = " ".join(" ".join("%.5f" % v for v in row) + f" {t / len(data):.4f}" for t, row in enumerate(frames.tolist()))
+    assert formats.format_skels_line(data) == expected
+    with pytest.raises(ValueError, match="too large"):
+        formats.format_skels_line(np.full((1, 1, 3), np.inf, np.float32))
+
+
 @pytest.mark.parametrize("suffix", [".h5", ".pose"])
 def test_binary_round_trip_keeps_every_value(data, tmp_path, suffix):
     source = data / "phoenix14t" / "sample" / "dev.skels"
