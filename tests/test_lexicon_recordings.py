@@ -93,6 +93,35 @@ def test_append_keeps_every_entry(data, videos, tmp_path):
     assert signkit("t2p", "--lexicon", str(copy), input="house\n").returncode == 0
 
 
+def test_shards_build_lexicons_of_disjoint_glosses_that_sign_as_one(data, tmp_path):
+    """--shard I/N over a CSV of eight ASL lexicon recordings under five glosses (HOUSE three
+    times): each gloss with all its variants in one shard, the shards' union the whole lexicon,
+    and t2p with every shard signing as with the whole."""
+    ase = data / "asl-lexicon" / "ase"
+    rows = [("house", "HOUSE"), ("hello", "HOUSE"), ("happy", "HAPPY"), ("mother", "MOTHER"), ("today", "TODAY"),
+            ("thank_you", "THANK-YOU"), ("happy", "HOUSE"), ("mother", "MOTHER")]  # fmt: skip
+    table = tmp_path / "signs.csv"
+    table.write_text("path,gloss\n" + "".join(f"{ase / name}.pose,{gloss}\n" for name, gloss in rows), encoding="utf-8")
+    assert signkit("lexicon", str(table), "-o", str(tmp_path / "whole")).returncode == 0
+    whole = {(r["glosses"], r["priority"], r["start"], r["end"]) for r in _index(tmp_path / "whole")}
+    shards = []
+    for index in (1, 2):
+        result = signkit("lexicon", str(table), "--shard", f"{index}/2", "-o", str(tmp_path / f"shard{index}"))
+        assert result.returncode == 0, result.stderr.decode()
+        shards.append({(r["glosses"], r["priority"], r["start"], r["end"]) for r in _index(tmp_path / f"shard{index}")})
+    assert shards[0] | shards[1] == whole and len(whole) == 8
+    assert {g for g, *_ in shards[0]} == {"HAPPY", "MOTHER", "TODAY"} and {g for g, *_ in shards[1]} == {"HOUSE", "THANK-YOU"}
+    line = "HOUSE MOTHER THANK-YOU\n"
+    one = signkit("t2p", "--from", "gloss", "--lexicon", str(tmp_path / "whole"), "--to", "skels", input=line)
+    both = signkit("t2p", "--from", "gloss", "--lexicon", str(tmp_path / "shard1"), "--lexicon", str(tmp_path / "shard2"),
+                   "--to", "skels", input=line)  # fmt: skip
+    assert one.returncode == both.returncode == 0 and one.stdout == both.stdout
+    assert_error(signkit("lexicon", str(table), "--shard", "6/6", "-o", str(tmp_path / "none")), "shard 6/6 holds no gloss",
+                 "have 5")  # fmt: skip
+    result = signkit("lexicon", str(data / "dgs-sentences" / "train"), "--shard", "1/2", "-o", str(tmp_path / "dgs"))
+    assert result.returncode == 2 and b"--shard is for recordings" in result.stderr
+
+
 def test_bad_recordings_input_is_named(tmp_path):
     assert_error(signkit("lexicon", str(tmp_path / "nothing.mp4"), "-o", str(tmp_path / "x")), "nothing.mp4: no such file")
     (tmp_path / "notes.txt").write_text("hello")

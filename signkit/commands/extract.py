@@ -20,24 +20,12 @@ from typing import Optional
 import typer
 
 from signkit import log
-from signkit.commands.options import Fps, Output, Quiet, Verbose, Workers, one_of
+from signkit.commands.options import Fps, Output, Quiet, Verbose, Workers, one_of, shard_option
 
 EXAMPLES = [
     "signkit extract ../shared/data/videos/asl_house.mp4 ../shared/data/videos/asl_different.mp4 -o poses/",
     "signkit extract ../shared/data/videos/phoenix14t-frames/09April_2010_Friday_tagesschau-7631 -o p.pose",
 ]
-
-
-def _shard(value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    try:
-        index, count = (int(part) for part in value.split("/"))
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not I/N") from None
-    if not 1 <= index <= count:
-        raise typer.BadParameter(f"{value!r}: I must be 1 to N")
-    return index, count
 
 
 def command(
@@ -46,8 +34,7 @@ def command(
     source: str = typer.Option("video", "--from", callback=one_of("video", "openpose"), metavar="video|openpose",
                                help="What the inputs are: video (files or PNG folders) or openpose (JSON folders)."),
     workers: Workers = 1,
-    share: Optional[str] = typer.Option(None, "--shard", callback=_shard, metavar="I/N", show_default=False,
-                                        help="Process only the I-th of N shares of the sorted inputs (1-based)."),
+    share: Optional[str] = shard_option("the sorted inputs"),
     fps: Fps = None,
     quiet: Quiet = False,
     verbose: Verbose = False,

@@ -9,7 +9,9 @@ extracted from the videos with MediaPipe Holistic (--workers processes), each si
 between its rest frames by hand speed (its span is the entry's start and end), and several
 recordings of one gloss become variants (priority 0, 1, ... in input order). A recording that
 cannot be read is named and skipped, the others written, and the exit status is 1. --append adds
-to an existing lexicon and keeps every entry it has.
+to an existing lexicon and keeps every entry it has. --shard I/N builds the lexicon of the I-th of
+N shares of the sorted glosses, every variant of a gloss in one share: N jobs (on N machines)
+build N lexicons that `t2p --lexicon DIR1 --lexicon DIR2 ...` signs with as with one.
 
 Sentences of continuous signing whose glosses carry start and end times (the DGS Corpus layout:
 NAME_original.pose beside NAME_metadata.json; folders are searched for *_metadata.json) are
@@ -24,13 +26,12 @@ lemma, then fingerspelling).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
 
 from signkit import log
-from signkit.commands.options import Quiet, Verbose, Workers, check_output_folder
+from signkit.commands.options import Quiet, Verbose, Workers, check_output_folder, shard_option
 
 EXAMPLES = [
     "signkit lexicon ../shared/data/dgs-sentences/train -o dgs-lexicon",
@@ -52,12 +53,13 @@ def command(
                                                   help="Spoken language code of the entries (default: en for recordings, de for sentences)."),
     append: bool = typer.Option(False, "--append", help="Recordings: add to the lexicon in DIR, keeping its entries."),
     workers: Workers = 1,
+    share: Optional[str] = shard_option("the recordings' glosses, sorted"),
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     from signkit.errors import SignkitError
     from signkit.lexicons.corpus import is_sentence_input, lexicon
-    from signkit.lexicons.recordings import build_lexicon, recordings_of
+    from signkit.lexicons.recordings import build_lexicon, recordings_of, shard_by_gloss
 
     log.configure(quiet, verbose)
     check_output_folder(output)
@@ -65,11 +67,18 @@ def command(
     if any(sentences):
         if not all(sentences):
             raise typer.BadParameter("give recordings or sentences with gloss timings, not both", param_hint="INPUT")
-        if append:
-            raise typer.BadParameter("--append adds recordings; a lexicon of sentences is built whole", param_hint="--append")
+        for given, flag in ((append, "--append"), (share, "--shard")):
+            if given:
+                raise typer.BadParameter(f"{flag} is for recordings; a lexicon of sentences is built whole",
+                                         param_hint=flag)  # fmt: skip
         lexicon(inputs, output, signed_language=signed_language or "gsg", spoken_language=spoken_language or "de")
         return
     recordings = recordings_of(inputs)
+    if share is not None:
+        glosses = len({r.gloss.upper() for r in recordings})
+        recordings = shard_by_gloss(recordings, *share)
+        if not recordings:
+            raise SignkitError(f"shard {share[0]}/{share[1]} holds no gloss: the recordings have {glosses}")
     written, failed = build_lexicon(recordings, output, signed_language=signed_language or "ase",
                                     spoken_language=spoken_language or "en", append=append, workers=workers,
                                     on_failure=lambda error: log.console.print(f"Error: {error}", markup=False))  # fmt: skip

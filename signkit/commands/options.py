@@ -89,6 +89,24 @@ From = Annotated[Optional[str], typer.Option("--from", metavar="FORMAT", callbac
 To = Annotated[Optional[str], typer.Option("--to", metavar="FORMAT", callback=check_format, show_default=False,
                                            help=f"Output format: {', '.join(FORMATS)} (default: suffix, else skels).")]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="Processes to run in parallel.")]
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not I/N") from None
+    if not 1 <= index <= count:
+        raise typer.BadParameter(f"{value!r}: I must be 1 to N")
+    return index, count
+
+
+def shard_option(what: str):
+    """A ``--shard I/N`` option (``(I, N)`` or None) whose help says what is shared out."""
+    return typer.Option(None, "--shard", callback=_shard, metavar="I/N", show_default=False,
+                        help=f"Process only the I-th of N shares of {what} (1-based).")
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing but errors.")]
 Verbose = Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step; show tracebacks.")]
 Lexicons = Annotated[

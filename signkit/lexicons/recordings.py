@@ -160,6 +160,22 @@ def _wlasl_recordings(path: Path) -> list[Recording]:
     return found
 
 
+def shard_by_gloss(recordings: list[Recording], index: int, count: int) -> list[Recording]:
+    """The recordings of the ``index``-th of ``count`` shares (1-based) of the glosses: the sorted
+    glosses (upper case) ``[index - 1 :: count]``, each with all its recordings in input order.
+
+    Jobs that each take a different index build lexicons of disjoint glosses whose variants rank
+    as in one whole lexicon, so ``t2p --lexicon`` of all of them signs as the whole would.
+
+    Raises:
+        SignkitError: ``index`` outside 1..count.
+    """
+    if not 1 <= index <= count:
+        raise SignkitError(f"shard {index}/{count}: the index must be 1 to {count}")
+    share = set(sorted({r.gloss.upper() for r in recordings})[index - 1 :: count])
+    return [r for r in recordings if r.gloss.upper() in share]
+
+
 def _beside(index: Path, name: str) -> Path:
     """A dataset's video named in ``index``: in ``videos/`` beside it, beside it, or in ``videos/``
     one folder up (ASL Citizen keeps its splits in ``splits/``); the first that exists, else the
