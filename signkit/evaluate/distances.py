@@ -24,7 +24,7 @@ import numpy as np
 
 from signkit import __version__
 from signkit.errors import SignkitError
-from signkit.pose.layouts import HAND_SIZE_POINT, PT50_LEFT_HAND, PT50_LWRIST, PT50_RIGHT_HAND, PT50_RWRIST
+from signkit.pose.layouts import HAND_SIZE_POINT, PT50_LEFT_HAND, PT50_RIGHT_HAND
 from signkit.pose.motion import REST_SPEED, active_frames
 from signkit.pose.sequence import Sequence, person0
 
