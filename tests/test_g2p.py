@@ -54,7 +54,7 @@ def trained(dgs, tmp_path_factory):
     folder = tmp_path_factory.mktemp("g2p") / "model"
     result = signkit("train-g2p", str(dgs / "train"), "--dev", str(dgs / "test"), "-o", str(folder),
                      "--max-steps", "30", "--validate-every", "15", "--checkpoint-every", "15",
-                     "--learning-rate", "1e-3")  # fmt: skip
+                     "--learning-rate", "3e-3")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     return folder
 
@@ -251,7 +251,7 @@ def test_training_beats_the_untrained_network_and_standing_still(trained, dev_mj
 
 def test_the_best_dev_step_is_kept_not_the_last(trained, dev_mje):
     dev = read_log(trained, "dev_dtw_mje")
-    # this seed's run peaks before its end (dev DTW-MJE 0.1538 at step 0, 0.1349 at 15, 0.1466 at 30), which makes
+    # this seed's run peaks before its end (dev DTW-MJE 0.1746 at step 0, 0.1484 at 15, 0.1615 at 30), which makes
     # the two tell apart
     best = min(dev, key=dev.get)
     assert best != 30, f"dev DTW-MJE {dev}: the run now peaks at its end; choose steps where it does not"
