@@ -165,6 +165,15 @@ def test_bad_sentences_are_named(dgs, tmp_path):
     assert_error(signkit("lexicon", str(tmp_path), "-o", str(tmp_path / "db")), "train_1_original.pose is missing")
     assert_error(signkit("lexicon", str(tmp_path / "nowhere"), "-o", str(tmp_path / "db")), "no such file or folder")
     assert not (tmp_path / "db" / "index.csv").exists()
+    # a face asked of sentences of which one shows none is named, before any training
+    faceless = tmp_path / "faceless"
+    faceless.mkdir()
+    shutil.copy(dgs / "train" / "train_1_metadata.json", faceless)
+    assert signkit("convert", str(dgs / "train" / "train_1_original.pose"), "--layout", "pt50", "-o",
+                   str(faceless / "train_1_original.pose")).returncode == 0  # fmt: skip
+    assert_error(signkit("train-g2p", str(faceless), "--layout", "slrtp178", "-o", str(tmp_path / "g2p")),
+                 "slrtp178 needs a face in every training sentence; train_1 shows none")  # fmt: skip
+    assert not (tmp_path / "g2p").exists()
 
 
 def test_experts_retrieve_by_their_rules(database):

@@ -96,7 +96,7 @@ def train_g2p(files: list[str], dev: list[str] | None, model_config: MoEConfig, 
         options: the resolved options, saved in ``config.json``.
 
     Returns:
-        :func:`signkit.train.train`'s result; ``best`` the best dev DTW.
+        :func:`signkit.train.train`'s result; ``best`` the best dev DTW-MJE.
 
     Raises:
         SignkitError: unreadable sentences, sentences of different frame rates, or ``slrtp178``
