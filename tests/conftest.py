@@ -8,9 +8,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from warm_signkit import SERVER
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -19,11 +21,36 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+WARM = Path(__file__).with_name("warm_signkit.py")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _own_cache(tmp_path_factory):
     """signkit's cache of lemmas (signkit.text.gloss) in a folder of the test run, never the
     user's, for this process and the commands it starts."""
     os.environ["SIGNKIT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _warm_signkit(_own_cache, tmp_path_factory):
+    """A warm signkit server (tests/warm_signkit.py) for this test process: the commands that
+    :func:`signkit` and the documentation's examples run are forked from it."""
+    folder = tmp_path_factory.mktemp("warm")
+    socket_path = folder / "socket"
+    with open(folder / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, str(WARM), "--serve", str(socket_path)], stdin=subprocess.DEVNULL,
+                                  stdout=log, stderr=log)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not socket_path.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"the warm signkit server did not start: {(folder / 'server.log').read_text()}")
+        time.sleep(0.1)
+    os.environ[SERVER] = str(socket_path)
+    yield
+    del os.environ[SERVER]
+    server.kill()
+    server.wait()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -51,12 +78,14 @@ def data() -> Path:
 
 
 def signkit(*args: str, input: bytes | str | None = b"", cwd: Path | None = None, env: dict | None = None):
-    """Run ``python -m signkit ARGS`` as a user would, with real pipes; returns CompletedProcess."""
+    """Run ``signkit ARGS`` as a user would, with real pipes, forked from the warm server
+    (tests/warm_signkit.py: the same command without the libraries' import); returns
+    CompletedProcess."""
     if isinstance(input, str):
         input = input.encode()
     environment = {k: v for k, v in os.environ.items() if k not in ("SIGNKIT_DEBUG", "SIGNKIT_LEXICON")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "signkit", *args], input=input, capture_output=True, cwd=cwd,
+    return subprocess.run([sys.executable, str(WARM), *args], input=input, capture_output=True, cwd=cwd,
                           env=environment, timeout=900)  # fmt: skip
 
 

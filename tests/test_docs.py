@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from conftest import shared_data, signkit
+from conftest import WARM, shared_data, signkit
 from signkit.evaluate.distances import DISTANCES
 from signkit.cli import COMMANDS
 from signkit.manpages import pages
@@ -69,7 +69,7 @@ def ran(tmp_path_factory) -> dict[str, list[tuple[str, subprocess.CompletedProce
             else:
                 before = set(folder.iterdir())
                 command = example.replace("../shared", shlex.quote(shared))
-                command = re.sub(r"(^|\| |&& )signkit ", lambda m: f"{m.group(1)}{shlex.quote(sys.executable)} -m signkit ", command)
+                command = re.sub(r"(^|\| |&& )signkit ", lambda m: f"{m.group(1)}{shlex.quote(sys.executable)} {shlex.quote(str(WARM))} ", command)
                 result = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], cwd=folder, capture_output=True,
                                         timeout=600)  # fmt: skip
                 done[example] = result, sorted(set(folder.iterdir()) - before)
