@@ -211,3 +211,15 @@ def test_a_device_torch_cannot_use_is_a_usage_error(device, monkeypatch):
     result = signkit("backtranslate", "--model", "no-such-model", "--device", device, input=GOOD_FRAME)
     assert result.returncode == 2, result.stderr.decode()
     assert f"'{device}'" in result.stderr.decode() and "no-such-model" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("args, stdin", [(("t2p", "--from", "gloss"), b"HELLO\n"), (("t2g", "--model", "nowhere"), b"am tag\n"),
+                                         (("render", "-o", "-"), b"1 2 3\n")])  # fmt: skip
+def test_a_warm_command_is_the_cold_one(args, stdin, tmp_path):
+    """The suite's commands, forked from the warm server (tests/warm_signkit.py), write the bytes,
+    errors and exit status of ``python -m signkit`` started afresh, in the same folder."""
+    cold = subprocess.run([sys.executable, "-m", "signkit", *args], input=stdin, capture_output=True, cwd=tmp_path,
+                          timeout=300)  # fmt: skip
+    warm = signkit(*args, input=stdin, cwd=tmp_path)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert cold.returncode == (0 if args[0] == "t2p" else 1)
