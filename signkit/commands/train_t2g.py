@@ -1,10 +1,11 @@
 """Train a text-to-gloss model: SLUL, Stable Signer's T5 encoder-decoder from sentences to glosses.
 
 Reads PHOENIX14T-style annotation CSVs (id|signer|annotation|translation), trains a byte-level
-BPE on their sentences and glosses and a T5 model built from the options (nothing downloaded)
+BPE on their sentences, takes their glosses as a word-level vocabulary (one token a gloss, which
+the model writes and nothing else) and trains a T5 model built from the options (nothing downloaded)
 on the shared Accelerate loop (checkpoints, --resume-from-checkpoint latest, dev BLEU-4 of the
 glosses keeping the best model, a CSV log, `accelerate launch`), and writes a model folder for
-`signkit t2g`: config.json, model.safetensors, tokenizer.json. The loss is the glosses' token
+`signkit t2g`: config.json, model.safetensors, tokenizer.json, glosses.txt. The loss is the glosses' token
 cross-entropy (label-smoothed), plus, each by its weight, Semantic-Aware Gloss Masking (--sagm:
 the glosses from the sentence with its gloss-bearing words masked), a KL term between the masked
 and unmasked predictions (--kl) and a sentence-gloss contrastive loss (--contrastive).
@@ -49,7 +50,8 @@ def command(
     contrastive: float = typer.Option(0.0, "--contrastive", min=0.0, metavar="W",
                                       help="Weight of the sentence-gloss contrastive loss (0: off)."),
     temperature: float = typer.Option(0.1, "--temperature", min=0.01, help="Temperature of the contrastive loss."),
-    vocabulary: int = typer.Option(8000, "--vocabulary", min=260, help="Largest BPE vocabulary."),
+    vocabulary: int = typer.Option(8000, "--vocabulary", min=260, help="Largest BPE vocabulary of the sentences "
+                                   "(the glosses have one token each)."),
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> dict:
@@ -60,9 +62,9 @@ def command(
     log.configure(quiet, verbose)
     if d_model % heads:
         raise typer.BadParameter(f"--d-model {d_model} must be a multiple of --heads {heads}")
-    model = SLULConfig(vocabulary=0, d_model=d_model, feed_forward=feed_forward, heads=heads, encoder_layers=layers,
-                       decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing, sagm=sagm,
-                       mask_rate=mask_rate, kl=kl, contrastive=contrastive, temperature=temperature)  # fmt: skip
+    model = SLULConfig(vocabulary=0, outputs=0, d_model=d_model, feed_forward=feed_forward, heads=heads,
+                       encoder_layers=layers, decoder_layers=layers, dropout=dropout, label_smoothing=label_smoothing,
+                       sagm=sagm, mask_rate=mask_rate, kl=kl, contrastive=contrastive, temperature=temperature)  # fmt: skip
     options = {"files": files, "dev": dev, "vocabulary": vocabulary, "model": asdict(model), "train": asdict(config)}
     result = train_t2g(files, dev, model, config, vocabulary=vocabulary, options=options)
     return result

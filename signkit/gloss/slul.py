@@ -1,11 +1,16 @@
 """SLUL, Stable Signer's text-to-gloss stage: a T5 encoder-decoder that turns a sentence into glosses.
 
 Fang et al., "Stable Signer" (Sign Language Understanding Linker). The model is
-``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (no download), with
-a byte-level BPE (Hugging Face ``tokenizers``) trained on the training sentences and glosses
-together; ``<pad>`` 0 (also T5's decoder start), ``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3. Sentences are read as
-written, glosses as written (PHOENIX14T: lower-case German in, upper-case DGS glosses out), and
-decoded glosses are joined by single spaces.
+``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (no download). Its
+:class:`Vocabulary` has two parts in one id space: ``<pad>`` 0 (also T5's decoder start),
+``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3, then one id for each gloss of the training glosses
+(word-level: a gloss is one token, as PHOENIX14T's 1,085 gloss types allow), then a byte-level
+BPE (Hugging Face ``tokenizers``) trained on the training sentences. Sentences are read as
+written, glosses as written (PHOENIX14T: lower-case German in, upper-case DGS glosses out). The
+encoder and the decoder's input share one embedding of the whole vocabulary; the output layer
+(untied) scores only the special tokens and the glosses, which costs a seventh of a joint
+8,000-token output and can write nothing but a training gloss. Decoded glosses are joined by
+single spaces.
 
 Training loss, each term but the first switchable by its weight (:class:`SLULConfig`)::
 
@@ -33,9 +38,9 @@ pass per step (as distributed training needs). Decoding: beam search (``transfor
 ``generate``) with a length penalty.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
-version, "options": ...}``), ``model.safetensors`` (the T5 model's weights, its tied embeddings
-stored once) and ``tokenizer.json``, written and read by :class:`SLUL`'s ``save_pretrained`` /
-``from_pretrained``.
+version, "options": ...}``), ``model.safetensors`` (the T5 model's weights), ``tokenizer.json``
+(the sentences' BPE) and ``glosses.txt`` (the glosses in id order, one a line), written and read
+by :class:`SLUL`'s ``save_pretrained`` / ``from_pretrained``.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from signkit.errors import SignkitError
 from signkit.modelfolder import ModelFolderMixin
 from signkit.train import Output
 
-PAD, EOS, UNK, MASK = "<pad>", "</s>", "<unk>", "<mask>"
+SPECIALS = ("<pad>", "</s>", "<unk>", "<mask>")  # ids 0-3
 
 
 @dataclass
@@ -61,7 +66,8 @@ class SLULConfig:
     """Size of the SLUL model (a T5 configuration) and its training switches.
 
     Attributes:
-        vocabulary: BPE tokens (shared by sentences and glosses).
+        vocabulary: ids of the whole :class:`Vocabulary` (the encoder's and decoder's inputs).
+        outputs: ids the decoder writes: the four special tokens and the glosses.
         d_model: width of embeddings and states.
         feed_forward: inner width of the feed-forward blocks.
         heads: attention heads (each ``d_model / heads`` wide).
@@ -79,6 +85,7 @@ class SLULConfig:
     """
 
     vocabulary: int
+    outputs: int
     d_model: int = 256
     feed_forward: int = 1024
     heads: int = 4
@@ -97,10 +104,11 @@ class SLULConfig:
 
 class SLUL(ModelFolderMixin, nn.Module):
     """SLUL: ``transformers.T5ForConditionalGeneration`` built from a :class:`SLULConfig` (randomly
-    initialised, nothing downloaded) as ``t5``, and its training loss (see the module docstring).
+    initialised, nothing downloaded) as ``t5``, its output layer scoring the ``outputs`` first ids
+    only, and its training loss (see the module docstring).
 
-    Saved beside the weights: ``tokenizer`` (a ``tokenizers.Tokenizer``, ``tokenizer.json``);
-    set it before :meth:`save_pretrained`.
+    Saved beside the weights: ``vocabulary`` (a :class:`Vocabulary`: ``tokenizer.json`` and
+    ``glosses.txt``); set it before :meth:`save_pretrained`.
     """
 
     kind, description, config_class = "t2g", "text-to-gloss model", SLULConfig
@@ -110,12 +118,15 @@ class SLUL(ModelFolderMixin, nn.Module):
 
         super().__init__()
         self.config = config
-        self.tokenizer = None
+        self.vocabulary = None
         t5 = T5Config(vocab_size=config.vocabulary, d_model=config.d_model, d_kv=config.d_model // config.heads,
                       d_ff=config.feed_forward, num_layers=config.encoder_layers,
                       num_decoder_layers=config.decoder_layers, num_heads=config.heads, dropout_rate=config.dropout,
-                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, tie_word_embeddings=True)  # fmt: skip
+                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, tie_word_embeddings=False)  # fmt: skip
         self.t5 = T5ForConditionalGeneration(t5)
+        # the decoder writes glosses only: its output layer scores the specials and the glosses
+        self.t5.lm_head = nn.Linear(config.d_model, config.outputs, bias=False)
+        self.t5.lm_head.weight.data.normal_(0.0, config.d_model**-0.5)
 
     def weights_module(self):
         """The T5 model: ``model.safetensors`` holds its weights under T5's own names."""
@@ -128,7 +139,7 @@ class SLUL(ModelFolderMixin, nn.Module):
         Returns:
             ``loss`` the scalar, ``parts`` ``{"cross_entropy", "sagm", "kl", "contrastive"}``
             (the terms that are on) as floats, ``outputs`` T5's output on the stacked batch
-            (logits (S * B, L, vocabulary), S the sources: sentences, masked, glosses).
+            (logits (S * B, L, outputs), S the sources: sentences, masked, glosses).
         """
         config, labels = self.config, batch["labels"]
         sources = [batch["input_ids"]] + [batch[k] for k in ("masked_ids", "gloss_ids") if k in batch]
@@ -173,28 +184,87 @@ class SLUL(ModelFolderMixin, nn.Module):
         return Output(total, parts, output)
 
     def save_assets(self, folder: Path) -> dict:
-        """Write ``tokenizer.json``."""
-        self.tokenizer.save(str(folder / "tokenizer.json"))
+        """Write the vocabulary: ``tokenizer.json`` and ``glosses.txt``."""
+        self.vocabulary.save(folder)
         return {}
 
     def load_assets(self, folder: Path, meta: dict, device: str) -> None:
-        """Read ``tokenizer.json``."""
+        """Read the vocabulary: ``tokenizer.json`` and ``glosses.txt``."""
+        self.vocabulary = Vocabulary.load(folder)
+
+
+class Vocabulary:
+    """SLUL's ids: ``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3, then one id a gloss (4 ..
+    ``outputs`` - 1, in the order of ``glosses``), then the sentences' byte-level BPE (its tokens
+    above its own four specials, shifted past the glosses).
+
+    Args:
+        sentences: the BPE, a ``tokenizers.Tokenizer`` with the four specials as ids 0-3.
+        glosses: the gloss vocabulary in id order.
+
+    Attributes:
+        outputs: 4 + the number of glosses: the ids the decoder writes.
+        size: every id (the embedding's rows).
+    """
+
+    def __init__(self, sentences, glosses: list[str]):
+        self.sentences, self.glosses = sentences, list(glosses)
+        self.outputs = len(SPECIALS) + len(self.glosses)
+        self.size = self.outputs + sentences.get_vocab_size() - len(SPECIALS)
+        self._ids = {gloss: i for i, gloss in enumerate(self.glosses, len(SPECIALS))}
+
+    @classmethod
+    def train(cls, pairs: list[tuple[str, str]], size: int = 8000) -> "Vocabulary":
+        """The vocabulary of (sentence, glosses) pairs: a BPE of at most ``size`` tokens trained on
+        the sentences, and every gloss written in them (the most frequent first, ties by name)."""
+        from collections import Counter
+
+        from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+        tokenizer = Tokenizer(models.BPE())
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+        tokenizer.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=size, special_tokens=list(SPECIALS), show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
+        tokenizer.train_from_iterator([text for text, _ in pairs], trainer)
+        counts = Counter(gloss for _, glosses in pairs for gloss in glosses.split())
+        return cls(tokenizer, sorted(counts, key=lambda gloss: (-counts[gloss], gloss)))
+
+    def _shift(self, ids: list[int]) -> list[int]:
+        return [i + len(self.glosses) if i >= len(SPECIALS) else i for i in ids]
+
+    def encode_words(self, words: list[str]) -> list[list[int]]:
+        """The ids of each word of a sentence (a list of ids a word)."""
+        return [self._shift(encoding.ids) for encoding in self.sentences.encode_batch(words)]
+
+    def encode_sentence(self, sentence: str) -> list[int]:
+        """The ids of a sentence."""
+        return self._shift(self.sentences.encode(sentence).ids)
+
+    def encode_glosses(self, line: str) -> list[int]:
+        """The ids of a line of space-separated glosses (``<unk>`` for a gloss not in the vocabulary)."""
+        return [self._ids.get(gloss, 2) for gloss in line.split()]
+
+    def decode_glosses(self, ids: list[int]) -> str:
+        """Gloss ids to a line of glosses joined by single spaces (other ids are left out)."""
+        return " ".join(self.glosses[i - len(SPECIALS)] for i in ids if len(SPECIALS) <= i < self.outputs)
+
+    def save(self, folder: Path) -> None:
+        """Write ``folder/tokenizer.json`` and ``folder/glosses.txt``."""
+        self.sentences.save(str(folder / "tokenizer.json"))
+        (folder / "glosses.txt").write_text("".join(f"{gloss}\n" for gloss in self.glosses), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "Vocabulary":
+        """Read what :meth:`save` wrote.
+
+        Raises:
+            OSError, ValueError: a missing or unreadable file (the model folder's reader names it).
+        """
         from tokenizers import Tokenizer
 
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-
-
-def train_tokenizer(lines: list[str], vocabulary: int = 8000):
-    """A byte-level BPE trained on sentences and glosses; ``<pad>`` 0, ``</s>`` 1, ``<unk>`` 2, ``<mask>`` 3."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocabulary, special_tokens=[PAD, EOS, UNK, MASK], show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
-    tokenizer.train_from_iterator(lines, trainer)
-    return tokenizer
+        return cls(Tokenizer.from_file(str(folder / "tokenizer.json")),
+                   (folder / "glosses.txt").read_text(encoding="utf-8").split())  # fmt: skip
 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:
@@ -244,12 +314,12 @@ class Example:
     gloss_source: list[int]
 
 
-def examples(pairs: list[tuple[str, str]], tokenizer, config: SLULConfig) -> list[Example]:
+def examples(pairs: list[tuple[str, str]], vocabulary: Vocabulary, config: SLULConfig) -> list[Example]:
     """Training examples of (sentence, glosses) pairs, cut to the config's lengths."""
     out = []
     for text, gloss in pairs:
-        words = [encoding.ids for encoding in tokenizer.encode_batch(text.split())]
-        target = tokenizer.encode(gloss).ids[: config.max_glosses - 1] + [1]
+        words = vocabulary.encode_words(text.split())
+        target = vocabulary.encode_glosses(gloss)[: config.max_glosses - 1] + [1]
         out.append(Example(words, semantic_weights(text, gloss), target, target[:-1][: config.max_source - 1] + [1]))
     return out
 
@@ -291,7 +361,7 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
     """Sentences to gloss lines with beam search (``transformers``' ``generate``), batched.
 
     Args:
-        model: from :meth:`SLUL.from_pretrained` (or training), with its tokenizer.
+        model: from :meth:`SLUL.from_pretrained` (or training), with its vocabulary.
         sentences: one sentence each; an empty one gives an empty gloss line.
         beam: beam width (1: greedy).
         length_penalty: exponent of the length normalisation of beam scores.
@@ -302,19 +372,18 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
     Returns:
         One line of space-separated glosses per sentence, in order.
     """
-    config, tokenizer = model.config, model.tokenizer
+    config, vocabulary = model.config, model.vocabulary
     model.eval().to(device)
     out = []
     for first in range(0, len(sentences), batch_size):
         chunk = sentences[first : first + batch_size]
-        input_ids = _pad([tokenizer.encode(s.strip()).ids[: config.max_source - 1] + [1] for s in chunk], 0).to(device)
+        input_ids = _pad([vocabulary.encode_sentence(s.strip())[: config.max_source - 1] + [1] for s in chunk], 0).to(device)
         with torch.no_grad():
             generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
                                           length_penalty=length_penalty, max_new_tokens=config.max_glosses,
                                           do_sample=False)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
-            glosses = tokenizer.decode([t for t in ids if t > 2]) if sentence.strip() else ""
-            out.append(" ".join(glosses.split()))
+            out.append(vocabulary.decode_glosses(ids) if sentence.strip() else "")
         if on_batch is not None:
             on_batch(len(chunk))
     return out
@@ -352,9 +421,10 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
         files: PHOENIX14T-style annotation CSVs (``id|signer|annotation|translation``).
         dev: a development CSV (greedy decoding, corpus BLEU-4 of the glosses with sacrebleu's
             defaults picks the best model), or None.
-        model_config: the :class:`SLULConfig`; its ``vocabulary`` is set from the tokenizer.
+        model_config: the :class:`SLULConfig`; its ``vocabulary`` and ``outputs`` are set from
+            the :class:`Vocabulary` of the training pairs.
         config: the shared loop's :class:`signkit.train.TrainConfig` (``output_dir`` is the folder).
-        vocabulary: largest BPE vocabulary.
+        vocabulary: largest BPE vocabulary of the sentences.
         options: the resolved options, saved in ``config.json``.
 
     Returns:
@@ -371,11 +441,11 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
 
     pairs = [pair for file in files for pair in read_pairs(file)]
     dev_pairs = read_pairs(dev) if dev else []
-    tokenizer = train_tokenizer([line for pair in pairs for line in pair], vocabulary)
-    model_config = replace(model_config, vocabulary=tokenizer.get_vocab_size())
+    vocabulary = Vocabulary.train(pairs, vocabulary)
+    model_config = replace(model_config, vocabulary=vocabulary.size, outputs=vocabulary.outputs)
     torch.manual_seed(config.seed)
     model = SLUL(model_config)
-    model.tokenizer = tokenizer
+    model.vocabulary = vocabulary
 
     def validate(model):
         device = next(model.parameters()).device.type
@@ -386,7 +456,7 @@ def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, confi
     def save(model, folder):
         model.save_pretrained(folder, options or {})
 
-    train_examples = examples(pairs, tokenizer, model_config)
+    train_examples = examples(pairs, vocabulary, model_config)
     lengths = [sum(map(len, e.words)) + len(e.target) for e in train_examples]
     return train(config, model, train_examples, partial(collate, config=model_config),
                  validate=validate if dev_pairs else None, save=save, metric="bleu4", greater_is_better=True,
