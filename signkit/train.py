@@ -5,7 +5,8 @@ constant rate), gradient clipping, mixed precision on a GPU (bf16 where supporte
 none on a CPU), a checkpoint every ``checkpoint_every`` steps in ``OUT/checkpoints/checkpoint-STEP``
 (model, optimiser, scheduler and random states, via ``Accelerator.save_state``) keeping the
 newest ``checkpoints_total_limit``, ``resume_from_checkpoint`` (a folder, or ``latest``),
-validation every ``validate_every`` steps keeping the best model in ``OUT`` itself, a CSV log
+validation every ``validate_every`` steps keeping the best model in ``OUT`` itself (with
+``ema_decay``, of the parameters' exponential moving average, checkpointed with the rest), a CSV log
 ``OUT/log.csv`` in long form (``step,epoch,name,value``: ``train_loss``, its parts ``train_*``, ``lr``, ``dev_*``) and a
 rich progress bar. Runs as one process, or under ``accelerate launch --multi_gpu --num_processes
 N`` (N GPUs; on a machine without one, N CPU processes over gloo, see :func:`without_device`):
@@ -72,6 +73,10 @@ class TrainConfig:
         log_every: steps between logged training losses.
         group_by_length: batch examples of similar length together (see
             :class:`LengthGroupedSampler`), when the caller gives their lengths.
+        ema_decay: 0, or the decay a step of an exponential moving average of the parameters
+            (Polyak averaging, the running form of checkpoint averaging; torch's
+            ``AveragedModel``), which is then what is validated and saved: 0.999 averages
+            about the last 1,000 steps.
     """
 
     output_dir: str
@@ -91,6 +96,7 @@ class TrainConfig:
     mixed_precision: str = "auto"
     log_every: int = 10
     group_by_length: bool = True
+    ema_decay: float = 0.0
 
 
 def without_device() -> bool:
@@ -239,7 +245,19 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay,
                                   fused=True)  # fmt: skip
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, partial(learning_rate_factor, config))
+    averaged = None
+    if config.ema_decay > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+        accelerator.register_for_checkpointing(averaged)
     model, optimiser, loader, scheduler = accelerator.prepare(model, optimiser, loader, scheduler)
+    if averaged is not None:
+        averaged.to(accelerator.device)
+
+    def kept_model():
+        """The model validated and saved: the average, or the trained model itself."""
+        return averaged.module if averaged is not None else accelerator.unwrap_model(model)
 
     step, best, resumed = 0, None, 0
     if config.resume_from_checkpoint:
@@ -263,16 +281,17 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     def run_validation() -> None:
         nonlocal best
         if accelerator.is_main_process and validate is not None:
-            model.eval()
+            evaluated = kept_model()
+            evaluated.eval()
             with torch.no_grad():
-                values = validate(accelerator.unwrap_model(model))
-            model.train()
+                values = validate(evaluated)
+            evaluated.train()
             for name, value in values.items():
                 logger.write(step, epoch, f"dev_{name}", value)
             if metric in values and is_better(values[metric]):
                 best = values[metric]
                 if save is not None:
-                    save(accelerator.unwrap_model(model), output)
+                    save(evaluated, output)
                 log.detail(f"step {step}: best dev {metric} {best:.4f}, model saved")
         accelerator.wait_for_everyone()
 
@@ -302,6 +321,8 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
                     optimiser.zero_grad(set_to_none=True)
                 if not accelerator.sync_gradients:
                     continue
+                if averaged is not None:
+                    averaged.update_parameters(accelerator.unwrap_model(model))
                 step += 1
                 advance(1)
                 if step % config.log_every == 0 or step == config.max_steps:
@@ -322,7 +343,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     if validate is not None and (not config.validate_every or step % config.validate_every):
         run_validation()  # the last steps were not validated yet
     if accelerator.is_main_process and save is not None and (validate is None or best is None):
-        save(accelerator.unwrap_model(model), output)
+        save(kept_model(), output)
     accelerator.wait_for_everyone()
     accelerator.end_training()
     return {"step": step, "best": best, "resumed_from": resumed}

@@ -63,3 +63,50 @@ def test_gradient_accumulation_of_two_batches_makes_the_step_of_one_twice_as_lar
     assert batches == {1: [4, 4, 4], 2: [2, 2, 2, 2, 2, 2]}
     for one, two in zip(weights[1], weights[2]):
         assert torch.allclose(one, two, atol=1e-6), (one, two)
+
+
+def test_the_moving_average_of_the_weights_is_what_is_validated_saved_and_resumed(tmp_path):
+    """With ema_decay d, the model validated and saved is a_k = d a_(k-1) + (1 - d) p_k over the
+    parameters p_k after each step (a_1 = p_1), and a run resumed from a checkpoint saves the
+    average the uninterrupted run saves."""
+    import torch
+
+    from signkit.train import train
+
+    examples = [torch.tensor([float(i) / 8]) for i in range(8)]
+
+    def run(folder, resume=None, steps=4):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(1, 1)
+        after, validated, saved = [], [], {}
+
+        def loss(model, batch):
+            after.append(torch.cat([p.detach().flatten() for p in model.parameters()]))  # p_(k-1)
+            return ((model(batch) - 2 * batch - 1) ** 2).mean(), {}
+
+        def validate(kept):  # each validation better than the last, the resumed run's too: each is saved
+            validated.append(torch.cat([p.detach().flatten() for p in kept.parameters()]))
+            return {"loss": -float(len(validated) + (2 if resume else 0))}
+
+        def save(kept, _):
+            saved["weights"] = torch.cat([p.detach().flatten() for p in kept.parameters()])
+
+        config = TrainConfig(str(folder), max_steps=steps, batch_size=2, learning_rate=0.1, warmup_steps=0,
+                             checkpoint_every=2, validate_every=2, mixed_precision="no", group_by_length=False,
+                             ema_decay=0.5, resume_from_checkpoint=resume)  # fmt: skip
+        train(config, model, examples, torch.stack, loss, validate=validate, save=save)
+        after.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+        return after, validated, saved["weights"]
+
+    after, validated, saved = run(tmp_path / "whole")
+    average = after[1]  # the first step's parameters
+    expected = [after[0]]  # the untrained model is validated before the first step
+    for k, parameters in enumerate(after[2:], 2):
+        average = 0.5 * average + 0.5 * parameters
+        if k % 2 == 0:
+            expected.append(average)
+    assert len(validated) == 3 and all(torch.allclose(v, e) for v, e in zip(validated, expected))
+    assert torch.allclose(saved, expected[-1]) and not torch.allclose(saved, after[-1])
+    run(tmp_path / "cut", steps=2)  # stops at step 2, its checkpoint written
+    resumed = run(tmp_path / "cut", resume=str(tmp_path / "cut" / "checkpoints" / "checkpoint-2"))[2]
+    assert torch.allclose(resumed, saved)

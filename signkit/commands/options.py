@@ -225,6 +225,9 @@ _TRAIN_OPTIONS = (
     _TrainOption("resume_from_checkpoint", Optional[str],
                  typer.Option("--resume-from-checkpoint", metavar="DIR|latest", show_default=False,
                               help="Continue from a checkpoint folder, or the latest in OUT/checkpoints.")),
+    _TrainOption("ema_decay", float, typer.Option("--ema", min=0.0, max=0.9999, metavar="DECAY",
+                                                  help="Validate and keep an exponential moving average of the weights "
+                                                       "with this decay a step (0: off; 0.999: about the last 1,000 steps).")),
     _TrainOption("seed", int, Seed.__metadata__[0]),
     _TrainOption("mixed_precision", str, typer.Option("--mixed-precision", metavar="auto|no|fp16|bf16",
                                                       callback=one_of("auto", "no", "fp16", "bf16"),
@@ -244,7 +247,7 @@ def training_command(*, max_steps: int, batch_size: int, learning_rate: float, c
     The shared training options (``-o/--output-dir``, ``--max-steps``, ``--batch-size``,
     ``--gradient-accumulation-steps``, ``--learning-rate``, ``--warmup-steps``, ``--lr-schedule``,
     ``--checkpointing-steps``, ``--checkpoints-total-limit``, ``--validation-steps``,
-    ``--resume-from-checkpoint``, ``--seed``, ``--mixed-precision``; the old names ``--output``,
+    ``--resume-from-checkpoint``, ``--ema``, ``--seed``, ``--mixed-precision``; the old names ``--output``,
     ``--checkpoint-every``, ``--validate-every`` and ``--validation-every`` hidden, with the same
     checks) are added to the command's signature with this command's defaults (the rest are
     :class:`signkit.train.TrainConfig`'s) and reach it as one ``TrainConfig``. The
