@@ -2,15 +2,19 @@
 
     python benchmarks/hierarchical.py [--gloss-model DIR] [--g2p-model DIR]
 
-1. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
+1. train-t2g sentences per second: SLUL at the size of ``examples/t2g``'s best model trained on
+   the PHOENIX14T train split, 64 sentences a step, from the wall time of two runs of the command
+   (50 and 250 steps, no validation): their difference over 200 steps, start-up, tokenizer and
+   saving left out;
+2. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
    in batches of 32 (``slul.translate``, what ``signkit t2g`` runs);
-2. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
+3. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
    (``signkit.moe.produce.produce``, what ``signkit t2p --pipeline hierarchical`` runs per line), retrieval,
    gating, blending and refinement included.
 
-Model loading is not timed. Without model folders, the benchmark first trains small ones (the
-speed does not depend on how well they are trained, only on the lengths they write): SLUL at the
-size of ``examples/t2g`` for 300 steps, SLP-MoE for 20 steps.
+Model loading is not timed. Without model folders, the benchmark decodes with the 250-step SLUL
+of 1. and trains SLP-MoE for 20 steps (the speed does not depend on how well they are trained,
+only on the lengths they write). Training runs on OMP_NUM_THREADS threads, as the rest.
 """
 
 from __future__ import annotations
@@ -27,8 +31,16 @@ PHOENIX = DATA / "phoenix14t" / "annotations"
 DGS = DATA / "dgs-sentences"
 
 
-def _train(args: list[str]) -> None:
+# examples/t2g's best model (its Makefile's BEST_FLAGS), without validation
+T2G = ["--d-model", "256", "--feed-forward", "512", "--layers", "2", "--dropout", "0.3", "--batch-size", "64",
+       "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpointing-steps", "0", "--validation-steps", "0"]  # fmt: skip
+
+
+def _train(args: list[str]) -> float:
+    """Run a signkit training command; returns its wall time in seconds."""
+    start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "signkit", *args, "-q"], check=True)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -48,11 +60,12 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     with tempfile.TemporaryDirectory() as scratch:
-        gloss_model = options.gloss_model or f"{scratch}/t2g"
-        if not options.gloss_model:
-            _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", gloss_model, "--vocabulary", "3000", "--d-model", "256",
-                    "--feed-forward", "512", "--layers", "2", "--max-steps", "300", "--batch-size", "64",
-                    "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpointing-steps", "0"])  # fmt: skip
+        seconds = {steps: _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", f"{scratch}/t2g-{steps}", *T2G,
+                                  "--max-steps", str(steps)]) for steps in (50, 250)}  # fmt: skip
+        step = (seconds[250] - seconds[50]) / 200
+        print(f"train-t2g: {step:.3f} s a step of 64 sentences = {64 / step:.0f} sentences/s "
+              f"({7096 / 64 * step / 60:.2f} min an epoch of the 7,096 training sentences)")  # fmt: skip
+        gloss_model = options.gloss_model or f"{scratch}/t2g-250"
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])
