@@ -32,8 +32,8 @@ DGS = DATA / "dgs-sentences"
 
 
 # examples/t2g's best model (its Makefile's BEST_FLAGS), without validation
-T2G = ["--d-model", "256", "--feed-forward", "512", "--layers", "2", "--dropout", "0.3", "--batch-size", "64",
-       "--learning-rate", "1e-3", "--warmup-steps", "100", "--checkpointing-steps", "0", "--validation-steps", "0"]  # fmt: skip
+T2G = ["--d-model", "256", "--feed-forward", "512", "--layers", "2", "--dropout", "0.1", "--batch-size", "64",
+       "--learning-rate", "3e-4", "--warmup-steps", "100", "--checkpointing-steps", "0", "--validation-steps", "0"]  # fmt: skip
 
 
 def _train(args: list[str]) -> float:
