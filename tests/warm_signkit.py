@@ -6,8 +6,9 @@ commands. Here one server per test worker imports them once; each command is a p
 from it (the zygote pattern of Android and of Python's multiprocessing ``forkserver``), so that
 it starts with the libraries in memory and is otherwise the command a user runs: its own process,
 with the caller's standard streams (passed over a Unix socket, so pipes stay pipes), working
-folder, environment and arguments, ``python -m signkit``'s ``__main__``, and the interpreter's
-normal exit (atexit handlers, flushed streams, the exit status or the signal that ended it).
+folder, environment and arguments, ``python -m signkit``'s ``__main__``, and the end of a program
+as the interpreter makes it (atexit handlers, flushed streams, the exit status or the signal that
+ended it), less the teardown of the preloaded modules (see :func:`run`).
 
     python tests/warm_signkit.py --serve SOCKET    # the server (conftest starts one per worker)
     python tests/warm_signkit.py ARGS...           # a client: signkit ARGS through $SIGNKIT_TEST_SERVER
@@ -26,10 +27,12 @@ import socket
 import sys
 
 SERVER = "SIGNKIT_TEST_SERVER"
-# what the commands import before their work; importing them starts no thread (forking is safe)
-# (``module:name`` also imports what the name loads lazily)
+# what the commands import before their work (``module:name`` also imports what the name loads
+# lazily). The server only imports: torch starts its OpenMP threads at the first operation, which
+# only the forked commands run, as torch's own DataLoader workers are forked after its import.
 PRELOAD = ("torch", "accelerate:Accelerator", "transformers:T5ForConditionalGeneration", "transformers:CLIPTextModel",
-           "diffusers:StableDiffusionControlNetPipeline", "diffusers:ControlNetModel", "sentence_transformers:SentenceTransformer",
+           "diffusers:StableDiffusionControlNetPipeline", "diffusers:ControlNetModel",
+           "sentence_transformers:SentenceTransformer",
            "pose_format.utils.holistic", "cv2", "av", "h5py", "scipy.signal", "pose_format", "signkit.cli")
 
 

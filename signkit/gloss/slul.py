@@ -377,7 +377,8 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
     out = []
     for first in range(0, len(sentences), batch_size):
         chunk = sentences[first : first + batch_size]
-        input_ids = _pad([vocabulary.encode_sentence(s.strip())[: config.max_source - 1] + [1] for s in chunk], 0).to(device)
+        sources = [vocabulary.encode_sentence(s.strip())[: config.max_source - 1] + [1] for s in chunk]
+        input_ids = _pad(sources, 0).to(device)
         with torch.no_grad():
             generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
                                           length_penalty=length_penalty, max_new_tokens=config.max_glosses,
