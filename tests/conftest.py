@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,10 +34,12 @@ def _own_cache(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _warm_signkit(_own_cache, tmp_path_factory):
+def _warm_signkit(_own_cache):
     """A warm signkit server (tests/warm_signkit.py) for this test process: the commands that
-    :func:`signkit` and the documentation's examples run are forked from it."""
-    folder = tmp_path_factory.mktemp("warm")
+    :func:`signkit` and the documentation's examples run are forked from it. Its socket is in a
+    folder of its own directly under the temporary folder: a Unix socket's path has at most 107
+    bytes, which pytest's nested temporary folders can pass."""
+    folder = Path(tempfile.mkdtemp(prefix="signkit-warm-"))
     socket_path = folder / "socket"
     with open(folder / "server.log", "wb") as log:
         server = subprocess.Popen([sys.executable, str(WARM), "--serve", str(socket_path)], stdin=subprocess.DEVNULL,
@@ -51,6 +55,7 @@ def _warm_signkit(_own_cache, tmp_path_factory):
     del os.environ[SERVER]
     server.kill()
     server.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
