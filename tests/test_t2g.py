@@ -219,3 +219,6 @@ def test_each_loss_is_switched_by_its_weight():
     expected = (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets)).item() / 2
     assert parts["contrastive"] == pytest.approx(expected, rel=1e-4)
     assert total.item() == pytest.approx(parts["cross_entropy"] + expected, rel=1e-4)
+    # the gloss sequences are only encoded: the cross-entropy is T5's own on the sentences
+    alone = model.t5(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+    assert parts["cross_entropy"] == pytest.approx(alone.item(), rel=1e-5) and output.outputs.logits.shape[0] == 3

@@ -33,8 +33,10 @@ Training loss, each term but the first switchable by its weight (:class:`SLULCon
   encoder states of each sentence and of its gloss sequence read by the same encoder, so
   that a sentence and its glosses meet in one semantic space.
 
-Sentences, masked sentences and gloss sequences go through the model as one batch, one forward
-pass per step (as distributed training needs). Decoding: beam search (``transformers``'
+Sentences, masked sentences and gloss sequences go through the encoder as one batch, the
+sentences and masked sentences on through the decoder (the contrastive loss reads only the
+gloss sequences' encoder states), in one call of the model per step (as distributed training
+needs). Decoding: beam search (``transformers``'
 ``generate``) with a length penalty.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
@@ -134,21 +136,26 @@ class SLUL(ModelFolderMixin, nn.Module):
 
     def forward(self, batch: dict) -> Output:
         """The training loss of a batch from :func:`collate`: sentences, masked sentences and
-        glosses as one batch through T5 (one forward pass, as distributed training needs).
+        glosses stacked into one batch through T5's encoder, the sentences and masked sentences
+        on through its decoder (the gloss sequences' encoder states are all the contrastive
+        loss reads), in one call of this module (as distributed training needs).
 
         Returns:
             ``loss`` the scalar, ``parts`` ``{"cross_entropy", "sagm", "kl", "contrastive"}``
-            (the terms that are on) as floats, ``outputs`` T5's output on the stacked batch
-            (logits (S * B, L, outputs), S the sources: sentences, masked, glosses).
+            (the terms that are on) as floats, ``outputs`` T5's output on the decoded sources
+            (logits (D * B, L, outputs), D 1 or 2: sentences, then masked sentences).
         """
         config, labels = self.config, batch["labels"]
         sources = [batch["input_ids"]] + [batch[k] for k in ("masked_ids", "gloss_ids") if k in batch]
         width = max(x.shape[1] for x in sources)
         input_ids = torch.cat([F.pad(x, (0, width - x.shape[1])) for x in sources])
+        attention_mask = input_ids != 0
+        states = self.t5.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        decoded = (len(sources) - ("gloss_ids" in batch)) * len(labels)
         # T5's decoder input: the decoder start (<pad>), then the labels shifted right
         decoder_input_ids = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp(min=0)], dim=1)
-        output = self.t5(input_ids=input_ids, attention_mask=input_ids != 0,
-                         decoder_input_ids=decoder_input_ids.repeat(len(sources), 1))  # fmt: skip
+        output = self.t5(encoder_outputs=(states[:decoded],), attention_mask=attention_mask[:decoded],
+                         decoder_input_ids=decoder_input_ids.repeat(decoded // len(labels), 1))  # fmt: skip
         logits = output.logits.float().split(len(labels))
         real = labels != -100
 
@@ -169,8 +176,8 @@ class SLUL(ModelFolderMixin, nn.Module):
                 total = total + config.kl * kl
                 parts["kl"] = kl.item()
         if "gloss_ids" in batch:
-            states = output.encoder_last_hidden_state.float().split(len(labels))
-            mask = (input_ids != 0).split(len(labels))
+            states = states.float().split(len(labels))
+            mask = attention_mask.split(len(labels))
 
             def pooled(i):
                 weights = mask[i][..., None].float()
