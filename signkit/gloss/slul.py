@@ -371,7 +371,7 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
         model: from :meth:`SLUL.from_pretrained` (or training), with its vocabulary.
         sentences: one sentence each; an empty one gives an empty gloss line.
         beam: beam width (1: greedy).
-        length_penalty: exponent of the length normalisation of beam scores.
+        length_penalty: exponent of the length normalisation of beam scores (beam > 1 only).
         batch_size: sentences decoded together.
         device: torch device.
         on_batch: called with the number of sentences of each decoded batch.
@@ -387,9 +387,10 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
         sources = [vocabulary.encode_sentence(s.strip())[: config.max_source - 1] + [1] for s in chunk]
         input_ids = _pad(sources, 0).to(device)
         with torch.no_grad():
+            # greedy search has no length penalty (transformers warns when given one)
+            penalty = {"length_penalty": length_penalty} if beam > 1 else {}
             generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
-                                          length_penalty=length_penalty, max_new_tokens=config.max_glosses,
-                                          do_sample=False)  # fmt: skip
+                                          max_new_tokens=config.max_glosses, do_sample=False, **penalty)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
             out.append(vocabulary.decode_glosses(ids) if sentence.strip() else "")
         if on_batch is not None:
