@@ -36,8 +36,7 @@ Training loss, each term but the first switchable by its weight (:class:`SLULCon
 Sentences, masked sentences and gloss sequences go through the encoder as one batch, the
 sentences and masked sentences on through the decoder (the contrastive loss reads only the
 gloss sequences' encoder states), in one call of the model per step (as distributed training
-needs). Decoding: beam search (``transformers``'
-``generate``) with a length penalty.
+needs). Decoding: beam search (``transformers``' ``generate``) with a length penalty.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
 version, "options": ...}``), ``model.safetensors`` (the T5 model's weights), ``tokenizer.json``
