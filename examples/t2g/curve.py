@@ -15,7 +15,7 @@ from pathlib import Path
 def dev_curve(folder: Path) -> tuple[list[int], list[float]]:
     """Steps and dev BLEU-4 (0-100) of one model folder's ``log.csv``, the step-0 validation
     left out (an untrained model). Raises SystemExit naming the file when it has no dev rows."""
-    rows = [(int(row["step"]), float(row["value"])) for row in csv.DictReader((folder / "log.csv").open())
+    rows = [(int(row["step"]), float(row["value"])) for row in csv.DictReader((folder / "log.csv").read_text(encoding="utf-8").splitlines())
             if row["name"] == "dev_bleu4" and int(row["step"]) > 0]  # fmt: skip
     if not rows:
         raise SystemExit(f"{folder / 'log.csv'}: no dev_bleu4 rows after step 0 (trained with --dev?)")
