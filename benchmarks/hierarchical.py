@@ -5,7 +5,9 @@
 1. train-t2g sentences per second: SLUL at the size of ``examples/t2g``'s best model trained on
    the PHOENIX14T train split, 64 sentences a step, from the wall time of two runs of the command
    (50 and 250 steps, no validation): their difference over 200 steps, start-up, tokenizer and
-   saving left out;
+   saving left out; in float32, and on a CPU that computes bfloat16 natively (AMX, AVX512-BF16:
+   ``signkit.train.native_bf16_cpu``) also with bf16 autocast, what ``--mixed-precision auto``
+   picks there;
 2. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
    in batches of 32 (``slul.translate``, what ``signkit t2g`` runs);
 3. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
@@ -57,15 +59,20 @@ def main() -> None:
     from signkit.moe.produce import produce
     from signkit.lexicons.corpus import read_sentences
     from signkit.text.annotations import read_texts
+    from signkit.train import native_bf16_cpu
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    precisions = ["no", "bf16"] if native_bf16_cpu() else ["no"]
     with tempfile.TemporaryDirectory() as scratch:
-        seconds = {steps: _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", f"{scratch}/t2g-{steps}", *T2G,
-                                  "--max-steps", str(steps)]) for steps in (50, 250)}  # fmt: skip
-        step = (seconds[250] - seconds[50]) / 200
-        print(f"train-t2g: {step:.3f} s a step of 64 sentences = {64 / step:.0f} sentences/s "
-              f"({7096 / 64 * step / 60:.2f} min an epoch of the 7,096 training sentences)")  # fmt: skip
-        gloss_model = options.gloss_model or f"{scratch}/t2g-250"
+        for precision in precisions:
+            seconds = {steps: _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", f"{scratch}/t2g-{precision}-{steps}",
+                                      *T2G, "--max-steps", str(steps), "--mixed-precision", precision])
+                       for steps in (50, 250)}  # fmt: skip
+            step = (seconds[250] - seconds[50]) / 200
+            print(f"train-t2g ({'float32' if precision == 'no' else 'bf16 autocast'}): {step:.3f} s a step of 64 "
+                  f"sentences = {64 / step:.0f} sentences/s ({7096 / 64 * step / 60:.2f} min an epoch of the 7,096 "
+                  f"training sentences)")  # fmt: skip
+        gloss_model = options.gloss_model or f"{scratch}/t2g-{precisions[-1]}-250"
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])

@@ -25,7 +25,8 @@ WEIGHTS = {"sagm": 0.5, "kl": 2.0, "contrastive": 0.25}
 def weather(tmp_path_factory):
     """The first 48 PHOENIX14T training sentences with their glosses (``weather.csv``, and one a
     line in ``text.txt`` and ``gloss.txt``), and a model fitted to them (``model``): 250 steps,
-    validated on the same sentences every 50, with a checkpoint (weights included) at each."""
+    validated on the same sentences every 50, with a checkpoint (weights included) at each; what it
+    wrote on standard error in ``train.stderr``."""
     folder = tmp_path_factory.mktemp("t2g")
     lines = (shared_data() / "phoenix14t" / "annotations" / "train.csv").read_text(encoding="utf-8").splitlines()[:49]
     (folder / "weather.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -33,6 +34,7 @@ def weather(tmp_path_factory):
                      str(folder / "model"), *TRAINING, "--max-steps", "250", "--validate-every", "50",
                      "--checkpoint-every", "50", "--checkpoints-total-limit", "3")  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
+    (folder / "train.stderr").write_bytes(result.stderr)
     rows = [row for row in csv.DictReader(lines, delimiter="|")]
     (folder / "text.txt").write_text("".join(f"{row['translation']}\n" for row in rows), encoding="utf-8")
     (folder / "gloss.txt").write_text("".join(f"{row['annotation']}\n" for row in rows), encoding="utf-8")
@@ -84,6 +86,12 @@ def test_slul_learns_the_training_glosses(weather, decoded):
     config = json.loads((weather / "model" / "config.json").read_text(encoding="utf-8"))
     assert config["model"] == "t2g" and config["config"]["d_model"] == 64
     assert {"model.safetensors", "tokenizer.json", "glosses.txt"} <= {p.name for p in (weather / "model").iterdir()}
+
+
+def test_checkpoints_do_not_warn_of_the_shared_embedding(weather):
+    # T5's encoder and decoder embed with one weight; Accelerate warned of it at each checkpoint
+    assert (weather / "model" / "checkpoints").is_dir()
+    assert "Removed shared tensor" not in (weather / "train.stderr").read_text(encoding="utf-8")
 
 
 def test_t2g_batched_equals_one_sentence_at_a_time(decoded):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import random
 
-from signkit.train import LengthGroupedSampler, TrainConfig, learning_rate_factor
+import pytest
+import torch
+
+from signkit.train import LengthGroupedSampler, TrainConfig, _mixed_precision, learning_rate_factor
 
 
 def test_length_grouped_batches_are_a_seeded_permutation_of_similar_lengths():
@@ -35,6 +38,16 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
     assert math.isclose(factors[59], 0.5, abs_tol=0.02) and factors[109] == 0.0 and factors[119] == 0.0
     constant = TrainConfig("unused", max_steps=110, warmup_steps=10)
     assert [learning_rate_factor(constant, step) for step in (0, 9, 50, 109)] == [0.1, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(("amx", "avx512_bf16", "chosen"),
+                         [(True, False, "bf16"), (False, True, "bf16"), (False, False, "no")])
+def test_auto_mixed_precision_on_a_cpu_is_bf16_only_where_it_is_native(monkeypatch, amx, avx512_bf16, chosen):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    assert _mixed_precision("auto") == chosen
+    assert _mixed_precision("no") == "no" and _mixed_precision("bf16") == "bf16"
 
 
 def test_gradient_accumulation_of_two_batches_makes_the_step_of_one_twice_as_large(tmp_path):
