@@ -94,6 +94,24 @@ def test_checkpoints_do_not_warn_of_the_shared_embedding(weather):
     assert "Removed shared tensor" not in (weather / "train.stderr").read_text(encoding="utf-8")
 
 
+def test_a_word_reward_lengthens_what_greedy_and_beam_search_write(weather, decoded):
+    scores = torch.log_softmax(torch.randn(3, 7), -1)
+    rewarded = slul.WordReward(0.5)(None, scores)
+    assert torch.equal(rewarded[:, 1], scores[:, 1]) and torch.allclose(rewarded[:, [0, *range(2, 7)]] - 0.5,
+                                                                         scores[:, [0, *range(2, 7)]])  # fmt: skip
+    written = {}
+    for beam in ("1", "4"):
+        for reward in ("0", "15"):
+            result = signkit("t2g", "--model", str(weather / "model"), str(weather / "text.txt"), "--beam", beam,
+                             "--word-reward", reward)  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            written[beam, reward] = [line.split() for line in result.stdout.decode().splitlines()]
+        assert written[beam, "0"] == [line.split() for line in decoded[beam, "32"].decode().splitlines()]
+        assert sum(map(len, written[beam, "15"])) > sum(map(len, written[beam, "0"]))
+    # greedy: the same glosses as without the reward, then more where </s> did not win by 15 nats
+    assert all(longer[: len(line)] == line for line, longer in zip(written["1", "0"], written["1", "15"]))
+
+
 def test_t2g_batched_equals_one_sentence_at_a_time(decoded):
     for beam in ("1", "4"):
         assert decoded[beam, "32"] == decoded[beam, "1"], beam

@@ -50,10 +50,11 @@ def _still_dtw(train: Path, reference: Path) -> float:
 
 
 def _train(output: Path, train: Path, dev: Path, *extra: str, steps: int = STEPS) -> Path:
-    """A tiny model trained ``steps`` steps with dev DTW and a checkpoint every EVERY steps (all kept)."""
+    """A tiny model trained ``steps`` steps with dev DTW and a checkpoint every EVERY steps (all kept), in float32
+    on every CPU (``auto`` is bf16 on one with AMX, and the dev curves the tests read would differ)."""
     result = signkit("train-t2p", str(train), "--dev", str(dev), "-o", str(output), *TINY, "--max-steps", str(steps),
                      "--batch-size", "8", "--validate-every", str(EVERY), "--checkpoint-every", str(EVERY),
-                     "--checkpoints-total-limit", str(steps // EVERY), *extra)  # fmt: skip
+                     "--checkpoints-total-limit", str(steps // EVERY), "--mixed-precision", "no", *extra)  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     return output
 

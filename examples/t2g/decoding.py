@@ -1,10 +1,13 @@
-"""Choose SLUL's beam width and length penalty on dev: decode the dev sentences with every pair,
-score corpus BLEU-4 against the dev glosses (as the table scores), print the grid and write the
-best pair as t2g options (``--beam B --length-penalty P``) to OUTPUT. Test is never decoded here.
+"""Choose SLUL's beam width, length penalty and word reward on dev: decode the dev sentences with
+every combination, score corpus BLEU-4 against the dev glosses (as the table scores), print the
+grid and write the best as t2g options (``--beam B --length-penalty P --word-reward R``) to OUTPUT.
+Test is never decoded here.
 
-    python decoding.py MODEL DEV.de DEV.gloss OUTPUT [--beams 1 4 8] [--penalties 0.6 1.0 1.4]
+    python decoding.py MODEL DEV.de DEV.gloss OUTPUT [--beams 1 4 8] [--penalties 0.0 1.0]
+                       [--rewards 0.0 0.5 1.0]
 
-Ties keep the first pair in the order given (the smaller beam, then the smaller penalty).
+Ties keep the first combination in the order given (the smaller beam, then the smaller penalty,
+then the smaller reward). Greedy decoding has no length penalty: it is tried with the first.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ def main() -> None:
     parser.add_argument("glosses")
     parser.add_argument("output")
     parser.add_argument("--beams", type=int, nargs="+", default=[1, 4, 8])
-    parser.add_argument("--penalties", type=float, nargs="+", default=[0.6, 1.0, 1.4])
+    parser.add_argument("--penalties", type=float, nargs="+", default=[0.0, 1.0])
+    parser.add_argument("--rewards", type=float, nargs="+", default=[0.0, 0.5, 1.0])
     options = parser.parse_args()
 
     from signkit.evaluate.scores import bleu
@@ -30,16 +34,19 @@ def main() -> None:
     sentences = Path(options.sentences).read_text(encoding="utf-8").splitlines()
     references = [Path(options.glosses).read_text(encoding="utf-8").splitlines()]
     best = None
-    print(f"{'beam':>4} {'penalty':>7} {'dev BLEU-4':>10}")
+    print(f"{'beam':>4} {'penalty':>7} {'reward':>6} {'dev BLEU-4':>10}")
     for beam in options.beams:
-        for penalty in options.penalties if beam > 1 else options.penalties[:1]:  # greedy has no length penalty
-            score = bleu(translate(model, sentences, beam=beam, length_penalty=penalty), references).score
-            print(f"{beam:>4} {penalty:>7} {score:>10.2f}", flush=True)
-            if best is None or score > best[0]:
-                best = score, beam, penalty
-    score, beam, penalty = best
-    print(f"chosen on dev: beam {beam}, length penalty {penalty} (dev BLEU-4 {score:.2f})")
-    Path(options.output).write_text(f"--beam {beam} --length-penalty {penalty}\n", encoding="utf-8")
+        for penalty in options.penalties if beam > 1 else options.penalties[:1]:
+            for reward in options.rewards:
+                glosses = translate(model, sentences, beam=beam, length_penalty=penalty, word_reward=reward)
+                score = bleu(glosses, references).score
+                print(f"{beam:>4} {penalty:>7} {reward:>6} {score:>10.2f}", flush=True)
+                if best is None or score > best[0]:
+                    best = score, beam, penalty, reward
+    score, beam, penalty, reward = best
+    print(f"chosen on dev: beam {beam}, length penalty {penalty}, word reward {reward} (dev BLEU-4 {score:.2f})")
+    Path(options.output).write_text(f"--beam {beam} --length-penalty {penalty} --word-reward {reward}\n",
+                                    encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Text to glosses with a model from `signkit train-t2g` (SLUL): one gloss line per sentence.
 
 Reads sentences, one a line (standard input by default), and writes one line of space-separated
-glosses per sentence, in order, to standard output (or -o FILE); beam search (--beam), batched.
+glosses per sentence, in order, to standard output (or -o FILE); beam search (--beam) with a length
+penalty and a word reward (--word-reward), batched.
 Pipe it into `signkit t2p --from gloss`, or score it with `signkit score bleu REFERENCE`.
 """
 
@@ -28,6 +29,9 @@ def command(
                                          help="Gloss file to write; '-' or omitted: standard output."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam width (1: greedy)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty", help="Exponent of the length normalisation of beam scores."),
+    word_reward: float = typer.Option(0.0, "--word-reward", metavar="NATS",
+                                      help="Added to a hypothesis's log-probability for each gloss it writes: "
+                                           "longer output from a model that stops too early (0: none)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sentences decoded together."),
     device: Device = None,
     quiet: Quiet = False,
@@ -39,7 +43,7 @@ def command(
     log.configure(quiet, verbose)
     content, name = read_bytes(file, "sentences")
     sentences = decode_text(content, name).splitlines()
-    glosses = t2g(sentences, model_folder, beam=beam, length_penalty=length_penalty, batch_size=batch_size,
-                  device=torch_device(device))  # fmt: skip
+    glosses = t2g(sentences, model_folder, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
+                  batch_size=batch_size, device=torch_device(device))  # fmt: skip
     with output_stream(output, binary=False) as stream:
         stream.write("".join(f"{line}\n" for line in glosses).encode())

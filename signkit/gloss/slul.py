@@ -36,7 +36,8 @@ Training loss, each term but the first switchable by its weight (:class:`SLULCon
 Sentences, masked sentences and gloss sequences go through the encoder as one batch, the
 sentences and masked sentences on through the decoder (the contrastive loss reads only the
 gloss sequences' encoder states), in one call of the model per step (as distributed training
-needs). Decoding: beam search (``transformers``' ``generate``) with a length penalty.
+needs). Decoding: beam search (``transformers``' ``generate``) with a length penalty and a word
+reward (:class:`WordReward`).
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
 version, "options": ...}``), ``model.safetensors`` (the T5 model's weights), ``tokenizer.json``
@@ -362,8 +363,29 @@ def collate(batch: list[Example], config: SLULConfig) -> dict:
     return out
 
 
+class WordReward:
+    """A ``generate`` logits processor that adds ``reward`` to the log-probability of every token
+    but ``</s>`` (id 1) at every step: a hypothesis scores ``log p + reward * glosses``, the word
+    reward of Murray & Chiang, "Correcting Length Bias in Neural Machine Translation" (WMT 2018),
+    which counters the short output of a model that ends too early. Greedy decoding ends only
+    where ``</s>`` beats the best gloss by ``reward`` nats.
+
+    Args:
+        reward: nats a written gloss adds to a hypothesis's score (0: none).
+    """
+
+    def __init__(self, reward: float):
+        self.reward = reward
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """``scores`` (batch * beams, outputs) with ``reward`` added to every column but ``</s>``'s."""
+        bonus = torch.full_like(scores[:1], self.reward)
+        bonus[0, 1] = 0.0
+        return scores + bonus
+
+
 def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
-              batch_size: int = 32, device: str = "cpu", on_batch=None) -> list[str]:  # fmt: skip
+              word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu", on_batch=None) -> list[str]:  # fmt: skip
     """Sentences to gloss lines with beam search (``transformers``' ``generate``), batched.
 
     Args:
@@ -371,6 +393,8 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
         sentences: one sentence each; an empty one gives an empty gloss line.
         beam: beam width (1: greedy).
         length_penalty: exponent of the length normalisation of beam scores (beam > 1 only).
+        word_reward: nats added to a hypothesis's score for each gloss it writes (:class:`WordReward`;
+            0: none).
         batch_size: sentences decoded together.
         device: torch device.
         on_batch: called with the number of sentences of each decoded batch.
@@ -388,6 +412,8 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
         with torch.no_grad():
             # greedy search has no length penalty (transformers warns when given one)
             penalty = {"length_penalty": length_penalty} if beam > 1 else {}
+            if word_reward:
+                penalty["logits_processor"] = [WordReward(word_reward)]
             generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
                                           max_new_tokens=config.max_glosses, do_sample=False, **penalty)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
@@ -398,7 +424,7 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
 
 
 def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length_penalty: float = 1.0,
-        batch_size: int = 32, device: str = "cpu") -> list[str]:  # fmt: skip
+        word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu") -> list[str]:  # fmt: skip
     """Sentences to gloss lines with a model folder from ``train-t2g`` (see :func:`translate`),
     with a progress bar on standard error.
 
@@ -406,6 +432,7 @@ def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length
         sentences: spoken-language sentences, one per item.
         model_folder: a folder written by :func:`train_t2g`.
         beam: beam width. length_penalty: exponent of the length normalisation of beam scores.
+        word_reward: nats a written gloss adds to a hypothesis's score (:class:`WordReward`).
         batch_size: sentences decoded together.
         device: torch device.
 
@@ -417,8 +444,8 @@ def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length
     """
     model = SLUL.from_pretrained(model_folder, device)
     with log.progress("t2g", total=len(sentences), unit="sentences") as advance:
-        return translate(model, sentences, beam=beam, length_penalty=length_penalty, batch_size=batch_size,
-                         device=device, on_batch=advance)  # fmt: skip
+        return translate(model, sentences, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
+                         batch_size=batch_size, device=device, on_batch=advance)  # fmt: skip
 
 
 def train_t2g(files: list[str], dev: str | None, model_config: SLULConfig, config, *, vocabulary: int = 8000,
