@@ -1,16 +1,17 @@
 """The training loop every ``signkit train-*`` command shares, on Hugging Face Accelerate.
 
-One loop, configured by :class:`TrainConfig`: seeded, AdamW with linear warm-up (then a
-constant rate), gradient clipping, mixed precision (on a GPU bf16 where supported, else fp16; on a
-CPU bf16 autocast where it computes bf16 natively, else none: :func:`native_bf16_cpu`), a
-checkpoint every ``checkpoint_every`` steps in ``OUT/checkpoints/checkpoint-STEP`` (model,
-optimiser, scheduler and random states, via ``Accelerator.save_state``) keeping the newest ``checkpoints_total_limit``, ``resume_from_checkpoint`` (a folder, or ``latest``),
-validation every ``validate_every`` steps keeping the best model in ``OUT`` itself (with
-``ema_decay``, of the parameters' exponential moving average, checkpointed with the rest), a CSV log
-``OUT/log.csv`` in long form (``step,epoch,name,value``: ``train_loss``, its parts ``train_*``, ``lr``, ``dev_*``) and a
-rich progress bar. Runs as one process, or under ``accelerate launch --multi_gpu --num_processes
-N`` (N GPUs; on a machine without one, N CPU processes over gloo, see :func:`without_device`):
-batches are split across processes, and only the main process validates, logs and saves.
+One loop, configured by :class:`TrainConfig`: seeded, AdamW with linear warm-up (then a constant
+rate), gradient clipping, mixed precision (on a GPU bf16 where supported, else fp16; on a CPU bf16
+autocast where it computes bf16 natively, else none: :func:`native_bf16_cpu`), a checkpoint every
+``checkpoint_every`` steps in ``OUT/checkpoints/checkpoint-STEP`` (model, optimiser, scheduler and
+random states, via ``Accelerator.save_state``) keeping the newest ``checkpoints_total_limit``,
+``resume_from_checkpoint`` (a folder, or ``latest``), validation every ``validate_every`` steps
+keeping the best model in ``OUT`` itself (with ``ema_decay``, of the parameters' exponential moving
+average, checkpointed with the rest), a CSV log ``OUT/log.csv`` in long form
+(``step,epoch,name,value``: ``train_loss``, its parts ``train_*``, ``lr``, ``dev_*``) and a rich
+progress bar. Runs as one process, or under ``accelerate launch --multi_gpu --num_processes N`` (N
+GPUs; on a machine without one, N CPU processes over gloo, see :func:`without_device`): batches are
+split across processes, and only the main process validates, logs and saves.
 """
 
 from __future__ import annotations

@@ -231,8 +231,8 @@ _TRAIN_OPTIONS = (
     _TrainOption("seed", int, Seed.__metadata__[0]),
     _TrainOption("mixed_precision", str, typer.Option("--mixed-precision", metavar="auto|no|fp16|bf16",
                                                       callback=one_of("auto", "no", "fp16", "bf16"),
-                                                      help="Mixed precision; auto: bf16/fp16 on a GPU, bf16 on a CPU that computes it natively "
-                                                           "(AMX, AVX512-BF16), else none.")),
+                                                      help="Mixed precision; auto: bf16/fp16 on a GPU, bf16 on a CPU that "
+                                                           "computes it natively (AMX, AVX512-BF16), else none.")),
 )  # fmt: skip
 
 

@@ -385,7 +385,8 @@ class WordReward:
 
 
 def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
-              word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu", on_batch=None) -> list[str]:  # fmt: skip
+              word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu",
+              on_batch=None) -> list[str]:  # fmt: skip
     """Sentences to gloss lines with beam search (``transformers``' ``generate``), batched.
 
     Args:
