@@ -34,8 +34,9 @@ DGS = DATA / "dgs-sentences"
 
 
 # examples/t2g's best model (its Makefile's BEST_FLAGS), without validation
-T2G = ["--d-model", "256", "--feed-forward", "512", "--layers", "2", "--dropout", "0.1", "--batch-size", "64",
-       "--learning-rate", "3e-4", "--warmup-steps", "100", "--checkpointing-steps", "0", "--validation-steps", "0"]  # fmt: skip
+T2G = ["--vocabulary", "2000", "--d-model", "256", "--feed-forward", "1024", "--layers", "3", "--dropout", "0.1",
+       "--batch-size", "64", "--learning-rate", "3e-4", "--warmup-steps", "100", "--checkpointing-steps", "0",
+       "--validation-steps", "0"]  # fmt: skip
 
 
 def _train(args: list[str]) -> float:
@@ -65,8 +66,9 @@ def main() -> None:
     precisions = ["no", "bf16"] if native_bf16_cpu() else ["no"]
     with tempfile.TemporaryDirectory() as scratch:
         for precision in precisions:
-            seconds = {steps: _train(["train-t2g", str(PHOENIX / "train.csv"), "-o", f"{scratch}/t2g-{precision}-{steps}",
-                                      *T2G, "--max-steps", str(steps), "--mixed-precision", precision])
+            seconds = {steps: _train(["train-t2g", str(PHOENIX / "train.csv"), "-o",
+                                      f"{scratch}/t2g-{precision}-{steps}", *T2G, "--max-steps", str(steps),
+                                      "--mixed-precision", precision])
                        for steps in (50, 250)}  # fmt: skip
             step = (seconds[250] - seconds[50]) / 200
             print(f"train-t2g ({'float32' if precision == 'no' else 'bf16 autocast'}): {step:.3f} s a step of 64 "
