@@ -243,6 +243,7 @@ def train(config: TrainConfig, model, dataset, collate: Callable, loss: Callable
     from accelerate.utils import DataLoaderConfiguration, set_seed
 
     output = Path(config.output_dir)
+    logging.getLogger("accelerate.utils.other").addFilter(_SHARED_WEIGHTS_FILTER)  # see the filter's docstring
     accelerator = Accelerator(cpu=without_device(), mixed_precision=_mixed_precision(config.mixed_precision),
                               gradient_accumulation_steps=config.gradient_accumulation_steps,
                               dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))  # fmt: skip
@@ -408,7 +409,6 @@ _SHARED_WEIGHTS_FILTER = _SharedWeightsFilter()
 
 def _checkpoint(accelerator, output: Path, step: int, best, limit: int) -> None:
     folder = output / CHECKPOINTS / f"checkpoint-{step}"
-    logging.getLogger("accelerate.utils.other").addFilter(_SHARED_WEIGHTS_FILTER)
     accelerator.save_state(str(folder))
     if accelerator.is_main_process:
         (folder / STATE_FILE).write_text(json.dumps({"step": step, "best": best}), encoding="utf-8")

@@ -412,11 +412,11 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
         input_ids = _pad(sources, 0).to(device)
         with torch.no_grad():
             # greedy search has no length penalty (transformers warns when given one)
-            penalty = {"length_penalty": length_penalty} if beam > 1 else {}
+            scoring = {"length_penalty": length_penalty} if beam > 1 else {}
             if word_reward:
-                penalty["logits_processor"] = [WordReward(word_reward)]
+                scoring["logits_processor"] = [WordReward(word_reward)]
             generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
-                                          max_new_tokens=config.max_glosses, do_sample=False, **penalty)  # fmt: skip
+                                          max_new_tokens=config.max_glosses, do_sample=False, **scoring)  # fmt: skip
         for sentence, ids in zip(chunk, generated.tolist()):
             out.append(vocabulary.decode_glosses(ids) if sentence.strip() else "")
         if on_batch is not None:
