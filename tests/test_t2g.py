@@ -95,10 +95,6 @@ def test_checkpoints_do_not_warn_of_the_shared_embedding(weather):
 
 
 def test_a_word_reward_lengthens_what_greedy_and_beam_search_write(weather, decoded):
-    scores = torch.log_softmax(torch.randn(3, 7), -1)
-    rewarded = slul.WordReward(0.5)(None, scores)
-    assert torch.equal(rewarded[:, 1], scores[:, 1]) and torch.allclose(rewarded[:, [0, *range(2, 7)]] - 0.5,
-                                                                         scores[:, [0, *range(2, 7)]])  # fmt: skip
     written = {}
     for beam in ("1", "4"):
         for reward in ("0", "15"):
@@ -110,6 +106,69 @@ def test_a_word_reward_lengthens_what_greedy_and_beam_search_write(weather, deco
         assert sum(map(len, written[beam, "15"])) > sum(map(len, written[beam, "0"]))
     # greedy: the same glosses as without the reward, then more where </s> did not win by 15 nats
     assert all(longer[: len(line)] == line for line, longer in zip(written["1", "0"], written["1", "15"]))
+
+
+def _generate(model, sentences, beam, length_penalty, word_reward) -> list[str]:
+    """The reference: transformers' own search of one model, the word reward a logits processor."""
+
+    def reward(input_ids, scores):
+        return scores + torch.where(torch.arange(scores.shape[-1]) == 1, 0.0, word_reward)
+
+    sources = [model.vocabulary.encode_sentence(s)[: model.config.max_source - 1] + [1] for s in sentences]
+    ids = slul._pad(sources, 0)
+    scoring = {"length_penalty": length_penalty} if beam > 1 else {}
+    with torch.no_grad():
+        generated = model.t5.generate(input_ids=ids, attention_mask=ids != 0, num_beams=beam, do_sample=False,
+                                      max_new_tokens=model.config.max_glosses, logits_processor=[reward], **scoring)
+    return [model.vocabulary.decode_glosses(row) for row in generated.tolist()]
+
+
+def test_beam_search_of_one_model_is_transformers_generate(weather, switched):
+    # the fitted model's peaked distributions and the 10-step model's flat ones (long, rewarded
+    # hypotheses that reach the length limit among them)
+    sentences = (weather / "text.txt").read_text(encoding="utf-8").splitlines()
+    for folder in (weather / "model", switched):
+        model = slul.SLUL.from_pretrained(folder)
+        for beam, length_penalty, word_reward in ((1, 1.0, 0.0), (4, 1.0, 0.0), (4, 0.0, 1.0), (3, 1.0, 15.0)):
+            ours = slul.translate(model, sentences, beam=beam, length_penalty=length_penalty, word_reward=word_reward)
+            assert ours == _generate(model, sentences, beam, length_penalty, word_reward), (folder, beam)
+
+
+def test_an_ensemble_averages_its_models_probabilities(weather, switched, decoded, tmp_path):
+    model = str(weather / "model")
+    twice = signkit("t2g", "--model", model, "--model", model, str(weather / "text.txt"), "--beam", "4")
+    assert twice.returncode == 0, twice.stderr.decode()
+    assert twice.stdout == decoded["4", "32"]
+    # two 10-step models (one vocabulary: trained on the same sentences, flat distributions that
+    # both count): greedy search of the mean of their probabilities, step by step on the whole
+    # prefix without a cache
+    seeded = tmp_path / "seed7"
+    result = signkit("train-t2g", str(weather / "weather.csv"), "-o", str(seeded), *TRAINING, "--max-steps", "10",
+                     "--checkpoint-every", "0", "--seed", "7")  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    models = slul.ensemble([seeded, switched])
+    sentences = (weather / "text.txt").read_text(encoding="utf-8").splitlines()[:8]
+    expected = []
+    with torch.no_grad():
+        for sentence in sentences:
+            source, written = torch.tensor([models[0].vocabulary.encode_sentence(sentence) + [1]]), [0]
+            while written[-1] != 1 and len(written) <= models[0].config.max_glosses:
+                probabilities = sum(F.softmax(m.t5(input_ids=source, decoder_input_ids=torch.tensor([written]))
+                                              .logits[0, -1], -1) for m in models)  # fmt: skip
+                written.append(int(probabilities.argmax()))
+            expected.append(models[0].vocabulary.decode_glosses(written))
+    assert slul.translate(models, sentences, beam=1) == expected
+    assert all(expected != slul.translate(m, sentences, beam=1) for m in models)
+    # a model of another vocabulary is refused, by name
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in (weather / "model").iterdir():
+        if path.is_file():
+            (other / path.name).write_bytes(path.read_bytes())
+    glosses = (other / "glosses.txt").read_text(encoding="utf-8").split()
+    (other / "glosses.txt").write_text("\n".join(reversed(glosses)) + "\n", encoding="utf-8")
+    assert_error(signkit("t2g", "--model", model, "--model", str(other), input="regen\n"),
+                 f"{other}: its vocabulary differs from {model}")
 
 
 def test_t2g_batched_equals_one_sentence_at_a_time(decoded):

@@ -2,7 +2,8 @@
 
 Reads sentences, one a line (standard input by default), and writes one line of space-separated
 glosses per sentence, in order, to standard output (or -o FILE); beam search (--beam) with a length
-penalty and a word reward (--word-reward), batched.
+penalty and a word reward (--word-reward), batched; --model repeated decodes with an ensemble of models
+(trainings with different --seed), their probabilities averaged at every step.
 Pipe it into `signkit t2p --from gloss`, or score it with `signkit score bleu REFERENCE`.
 """
 
@@ -24,7 +25,10 @@ EXAMPLES = [
 
 def command(
     file: Input = None,
-    model_folder: str = typer.Option(..., "--model", metavar="DIR", help="A model folder from signkit train-t2g."),
+    model_folders: list[str] = typer.Option(..., "--model", metavar="DIR",
+                                            help="A model folder from signkit train-t2g; repeated: an ensemble of "
+                                                 "models of one vocabulary (trained with different seeds), their "
+                                                 "probabilities averaged."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", show_default=False,
                                          help="Gloss file to write; '-' or omitted: standard output."),
     beam: int = typer.Option(4, "--beam", min=1, help="Beam width (1: greedy)."),
@@ -43,7 +47,7 @@ def command(
     log.configure(quiet, verbose)
     content, name = read_bytes(file, "sentences")
     sentences = decode_text(content, name).splitlines()
-    glosses = t2g(sentences, model_folder, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
+    glosses = t2g(sentences, model_folders, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
                   batch_size=batch_size, device=torch_device(device))  # fmt: skip
     with output_stream(output, binary=False) as stream:
         stream.write("".join(f"{line}\n" for line in glosses).encode())

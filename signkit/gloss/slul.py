@@ -36,8 +36,8 @@ Training loss, each term but the first switchable by its weight (:class:`SLULCon
 Sentences, masked sentences and gloss sequences go through the encoder as one batch, the
 sentences and masked sentences on through the decoder (the contrastive loss reads only the
 gloss sequences' encoder states), in one call of the model per step (as distributed training
-needs). Decoding: beam search (``transformers``' ``generate``) with a length penalty and a word
-reward (:class:`WordReward`).
+needs). Decoding: :func:`beam_search`, ``transformers``' ``generate`` step for step, of one model or
+an ensemble of several (their probabilities averaged), with a length penalty and a word reward.
 
 A model folder holds ``config.json`` (``{"model": "t2g", "config": SLULConfig, "signkit":
 version, "options": ...}``), ``model.safetensors`` (the T5 model's weights), ``tokenizer.json``
@@ -47,6 +47,7 @@ by :class:`SLUL`'s ``save_pretrained`` / ``from_pretrained``.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,39 +364,99 @@ def collate(batch: list[Example], config: SLULConfig) -> dict:
     return out
 
 
-class WordReward:
-    """A ``generate`` logits processor that adds ``reward`` to the log-probability of every token
-    but ``</s>`` (id 1) at every step: a hypothesis scores ``log p + reward * glosses``, the word
-    reward of Murray & Chiang, "Correcting Length Bias in Neural Machine Translation" (WMT 2018),
-    which counters the short output of a model that ends too early. Greedy decoding ends only
-    where ``</s>`` beats the best gloss by ``reward`` nats.
+def beam_search(models: list[SLUL], input_ids: torch.Tensor, *, beam: int = 4, length_penalty: float = 1.0,
+                word_reward: float = 0.0, max_glosses: int = 64) -> list[list[int]]:  # fmt: skip
+    """Beam search of one model or an ensemble: at each step the models' next-gloss distributions
+    are averaged (the mean of their probabilities, as fairseq's ensembles average them) and
+    searched as ``transformers``' ``generate`` searches one model, step for step (its
+    ``_beam_search``: the 2 x ``beam`` best continuations, a hypothesis finished by ``</s>`` kept
+    among the ``beam`` best finished ones with its log-probability divided by its length (glosses
+    + ``</s>``) to the power ``length_penalty``, a sentence done once no running hypothesis can
+    beat its worst finished one at the current length, every hypothesis finished at
+    ``max_glosses``), so that one model decodes exactly as ``generate`` decodes it. ``beam`` 1 is
+    greedy search (no length penalty). A word reward (Murray & Chiang, "Correcting Length Bias in
+    Neural Machine Translation", WMT 2018) adds ``word_reward`` nats to every continuation but
+    ``</s>``: a hypothesis scores ``log p + word_reward * glosses``, which counters the short
+    output of a model that ends too early.
 
     Args:
-        reward: nats a written gloss adds to a hypothesis's score (0: none).
+        models: one or more SLUL models of one vocabulary, in evaluation mode on one device.
+        input_ids: (sentences, tokens) source ids ending in ``</s>`` (1), padded with 0.
+        beam: beam width (1: greedy).
+        length_penalty: exponent of the length normalisation of finished hypotheses (beam > 1).
+        word_reward: nats added for each gloss written (0: none).
+        max_glosses: most tokens written, ``</s>`` included.
+
+    Returns:
+        The ids each sentence's best hypothesis writes (its glosses, then ``</s>`` unless it
+        reached ``max_glosses``), one list a sentence.
     """
+    from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 
-    def __init__(self, reward: float):
-        self.reward = reward
+    sentences, width = input_ids.shape[0], 2 * beam
+    penalty = length_penalty if beam > 1 else 0.0
+    attention = (input_ids != 0).repeat_interleave(beam, 0)
+    encoded = [(m.t5.get_encoder()(input_ids=input_ids, attention_mask=input_ids != 0).last_hidden_state
+                .repeat_interleave(beam, 0),) for m in models]  # fmt: skip
+    caches = [EncoderDecoderCache(DynamicCache(), DynamicCache()) for _ in models]
+    running = torch.zeros(sentences, beam, max_glosses + 1, dtype=torch.long)  # position 0: the decoder start
+    scores = torch.zeros(sentences, beam)
+    scores[:, 1:] = -1.0e9  # the beams start as one hypothesis
+    finished = running.clone()
+    finished_scores = torch.full((sentences, beam), -1.0e9)
+    is_finished = torch.zeros(sentences, beam, dtype=torch.bool)
+    improvable = torch.ones(sentences, 1, dtype=torch.bool)
+    top = torch.arange(width) < beam  # only the beam best continuations may finish
+    offset = torch.arange(sentences)[:, None] * beam
+    for length in range(1, max_glosses + 1):  # glosses written after this step, </s> included
+        last = running[:, :, length - 1].reshape(-1, 1).to(input_ids.device)
+        steps = [F.log_softmax(m.t5(encoder_outputs=e, attention_mask=attention, decoder_input_ids=last,
+                                    cache=c, use_cache=True).logits[:, -1].float(), dim=-1)
+                 for m, e, c in zip(models, encoded, caches)]  # fmt: skip
+        log_probs = (torch.logsumexp(torch.stack(steps), 0) - math.log(len(models))).cpu()
+        if word_reward:
+            log_probs[:, 2:] += word_reward
+            log_probs[:, 0] += word_reward
+        outputs = log_probs.shape[-1]
+        totals = (scores[:, :, None] + log_probs.view(sentences, beam, outputs)).view(sentences, -1)
+        top_scores, top_ids = totals.topk(width)
+        sources, tokens = top_ids // outputs, top_ids % outputs
+        candidates = running.gather(1, sources[:, :, None].expand(-1, -1, running.shape[-1])).clone()
+        candidates[:, :, length] = tokens
+        ends = (tokens == 1) | (length == max_glosses)
+        # the running hypotheses of the next step: the best continuations that did not end
+        keep = (top_scores - ends.float() * 1.0e9).topk(beam).indices
+        running = candidates.gather(1, keep[:, :, None].expand(-1, -1, running.shape[-1]))
+        scores = (top_scores - ends.float() * 1.0e9).gather(1, keep)
+        # the finished ones: the best beam of the old and the just ended, length-normalised
+        normalised = top_scores / length**penalty - (~(ends & top & improvable)).float() * 1.0e9
+        merged = torch.cat((finished_scores, normalised), 1).topk(beam).indices
+        finished = torch.cat((finished, candidates), 1).gather(1, merged[:, :, None].expand(-1, -1, running.shape[-1]))
+        finished_scores = torch.cat((finished_scores, normalised), 1).gather(1, merged)
+        is_finished = torch.cat((is_finished, ends & top), 1).gather(1, merged)
+        beams = (sources.gather(1, keep) + offset).view(-1).to(input_ids.device)
+        for cache in caches:
+            cache.reorder_cache(beams)
+        worst = torch.where(is_finished, finished_scores.min(1, keepdim=True).values, -1.0e9)
+        improvable &= (scores[:, :1] / length**penalty > worst).any(1, keepdim=True)
+        if not improvable.any() or bool(ends.all()):
+            break
+    best = finished[:, 0, 1:].tolist()
+    return [ids[: ids.index(1) + 1] if 1 in ids else ids for ids in best]
 
-    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        """``scores`` (batch * beams, outputs) with ``reward`` added to every column but ``</s>``'s."""
-        bonus = torch.full_like(scores[:1], self.reward)
-        bonus[0, 1] = 0.0
-        return scores + bonus
 
-
-def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
+def translate(models: SLUL | list[SLUL], sentences: list[str], *, beam: int = 4, length_penalty: float = 1.0,
               word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu",
               on_batch=None) -> list[str]:  # fmt: skip
-    """Sentences to gloss lines with beam search (``transformers``' ``generate``), batched.
+    """Sentences to gloss lines with :func:`beam_search` of one model or an ensemble, batched.
 
     Args:
-        model: from :meth:`SLUL.from_pretrained` (or training), with its vocabulary.
+        models: a model from :meth:`SLUL.from_pretrained` (or training), with its vocabulary, or
+            several of one vocabulary (an ensemble: :func:`ensemble`).
         sentences: one sentence each; an empty one gives an empty gloss line.
         beam: beam width (1: greedy).
         length_penalty: exponent of the length normalisation of beam scores (beam > 1 only).
-        word_reward: nats added to a hypothesis's score for each gloss it writes (:class:`WordReward`;
-            0: none).
+        word_reward: nats added to a hypothesis's score for each gloss it writes (0: none).
         batch_size: sentences decoded together.
         device: torch device.
         on_batch: called with the number of sentences of each decoded batch.
@@ -403,37 +464,54 @@ def translate(model: SLUL, sentences: list[str], *, beam: int = 4, length_penalt
     Returns:
         One line of space-separated glosses per sentence, in order.
     """
-    config, vocabulary = model.config, model.vocabulary
-    model.eval().to(device)
+    models = [models] if isinstance(models, SLUL) else list(models)
+    config, vocabulary = models[0].config, models[0].vocabulary
+    for model in models:
+        model.eval().to(device)
     out = []
     for first in range(0, len(sentences), batch_size):
         chunk = sentences[first : first + batch_size]
         sources = [vocabulary.encode_sentence(s.strip())[: config.max_source - 1] + [1] for s in chunk]
-        input_ids = _pad(sources, 0).to(device)
         with torch.no_grad():
-            # greedy search has no length penalty (transformers warns when given one)
-            scoring = {"length_penalty": length_penalty} if beam > 1 else {}
-            if word_reward:
-                scoring["logits_processor"] = [WordReward(word_reward)]
-            generated = model.t5.generate(input_ids=input_ids, attention_mask=input_ids != 0, num_beams=beam,
-                                          max_new_tokens=config.max_glosses, do_sample=False, **scoring)  # fmt: skip
-        for sentence, ids in zip(chunk, generated.tolist()):
+            written = beam_search(models, _pad(sources, 0).to(device), beam=beam, length_penalty=length_penalty,
+                                  word_reward=word_reward, max_glosses=config.max_glosses)  # fmt: skip
+        for sentence, ids in zip(chunk, written):
             out.append(vocabulary.decode_glosses(ids) if sentence.strip() else "")
         if on_batch is not None:
             on_batch(len(chunk))
     return out
 
 
-def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length_penalty: float = 1.0,
-        word_reward: float = 0.0, batch_size: int = 32, device: str = "cpu") -> list[str]:  # fmt: skip
-    """Sentences to gloss lines with a model folder from ``train-t2g`` (see :func:`translate`),
-    with a progress bar on standard error.
+def ensemble(folders: list[str | Path], device: str = "cpu") -> list[SLUL]:
+    """The models of several ``train-t2g`` folders, checked to share one vocabulary (the same
+    sentence BPE and glosses in the same order, as trainings on the same data with different
+    seeds write them), for :func:`translate` to decode as an ensemble.
+
+    Raises:
+        SignkitError: a folder is not a text-to-gloss model, or its vocabulary differs from the
+            first folder's (naming both).
+    """
+    models = [SLUL.from_pretrained(folder, device) for folder in folders]
+    first = models[0].vocabulary
+    for folder, model in zip(folders[1:], models[1:]):
+        other = model.vocabulary
+        if other.glosses != first.glosses or other.sentences.to_str() != first.sentences.to_str():
+            raise SignkitError(f"{folder}: its vocabulary differs from {folders[0]}'s: an ensemble's models must "
+                               "share one (trained on the same sentences and glosses)")
+    return models
+
+
+def t2g(sentences: list[str], model_folders: str | Path | list[str | Path], *, beam: int = 4,
+        length_penalty: float = 1.0, word_reward: float = 0.0, batch_size: int = 32,
+        device: str = "cpu") -> list[str]:  # fmt: skip
+    """Sentences to gloss lines with a model folder from ``train-t2g``, or an ensemble of several
+    (see :func:`translate`), with a progress bar on standard error.
 
     Args:
         sentences: spoken-language sentences, one per item.
-        model_folder: a folder written by :func:`train_t2g`.
+        model_folders: a folder written by :func:`train_t2g`, or a list of them (an ensemble).
         beam: beam width. length_penalty: exponent of the length normalisation of beam scores.
-        word_reward: nats a written gloss adds to a hypothesis's score (:class:`WordReward`).
+        word_reward: nats a written gloss adds to a hypothesis's score (:func:`beam_search`).
         batch_size: sentences decoded together.
         device: torch device.
 
@@ -441,11 +519,13 @@ def t2g(sentences: list[str], model_folder: str | Path, *, beam: int = 4, length
         One line of space-separated glosses per sentence, in order.
 
     Raises:
-        SignkitError: not a text-to-gloss model folder, or unreadable files.
+        SignkitError: not a text-to-gloss model folder, unreadable files, or an ensemble's
+            vocabularies differ.
     """
-    model = SLUL.from_pretrained(model_folder, device)
+    folders = model_folders if isinstance(model_folders, list) else [model_folders]
+    models = ensemble(folders, device)
     with log.progress("t2g", total=len(sentences), unit="sentences") as advance:
-        return translate(model, sentences, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
+        return translate(models, sentences, beam=beam, length_penalty=length_penalty, word_reward=word_reward,
                          batch_size=batch_size, device=device, on_batch=advance)  # fmt: skip
 
 
