@@ -304,6 +304,12 @@ def test_hierarchical_pipeline_end_to_end(trained, data, tmp_path):
     assert produced.returncode == 0, produced.stderr.decode()
     pose = Pose.read((tmp_path / "x.pose").read_bytes())
     assert pose.body.fps == 25 and len(pose.body.data) > 1
+    # --gloss-model repeated: an ensemble (here of one model twice, which signs as the model once)
+    twice = signkit("t2p", "--pipeline", "hierarchical", "--gloss-model", str(tmp_path / "t2g"), "--gloss-model",
+                    str(tmp_path / "t2g"), "--g2p-model", str(trained), "-o", str(tmp_path / "twice.pose"),
+                    input="am tag regen im norden\n")  # fmt: skip
+    assert twice.returncode == 0, twice.stderr.decode()
+    assert np.array_equal(Pose.read((tmp_path / "twice.pose").read_bytes()).body.data, pose.body.data)
     video = signkit("render", str(tmp_path / "x.pose"), "-o", str(tmp_path / "x.mp4"))
     assert video.returncode == 0, video.stderr.decode()
     with av.open(str(tmp_path / "x.mp4")) as container:
@@ -320,6 +326,7 @@ def test_hierarchical_usage_errors(trained):
                            (["--pipeline", "hierarchical", "--g2p-model", str(trained)], "--gloss-model"),
                            (["--pipeline", "hierarchical", "--g2p-model", str(trained), "--model", "x"], "--model"),
                            (["--g2p-model", str(trained)], "--pipeline hierarchical"),
+                           (["--gloss-model", "x"], "--pipeline hierarchical"),
                            (["--pipeline", "tree"], "tree")):  # fmt: skip
         result = signkit("t2p", *args, input="hallo\n")
         assert result.returncode == 2 and fragment in result.stderr.decode(), result.stderr.decode()

@@ -60,8 +60,9 @@ def command(
                              help="Lexicon: stitch the signs (retargeted, eased transitions, rest at both ends) or concat the clips as recorded."),
     pipeline: str = typer.Option("direct", "--pipeline", callback=one_of("direct", "hierarchical"), metavar="direct|hierarchical",
                                  help="direct: the lexicon or a --model; hierarchical: --gloss-model then --g2p-model."),
-    gloss_model: Optional[str] = typer.Option(None, "--gloss-model", metavar="DIR", show_default=False,
-                                              help="Hierarchical: a text-to-gloss model folder from signkit train-t2g."),
+    gloss_model: Optional[list[str]] = typer.Option(None, "--gloss-model", metavar="DIR", show_default=False,
+                                                    help="Hierarchical: a text-to-gloss model folder from signkit "
+                                                         "train-t2g; repeated: an ensemble (see signkit t2g)."),
     g2p_model: Optional[str] = typer.Option(None, "--g2p-model", metavar="DIR", show_default=False,
                                             help="Hierarchical: a gloss-to-pose model folder from signkit train-g2p."),
     beam: int = typer.Option(4, "--beam", min=1, help="Hierarchical: beam width of the text-to-gloss model."),
@@ -88,12 +89,12 @@ def command(
                                      "--lexicon", param_hint="--pipeline")  # fmt: skip
         if g2p_model is None:
             raise typer.BadParameter("the hierarchical pipeline needs --g2p-model DIR", param_hint="--g2p-model")
-        if gloss_model is None and source != "gloss":
+        if not gloss_model and source != "gloss":
             raise typer.BadParameter("the hierarchical pipeline needs --gloss-model DIR (or --from gloss)",
                                      param_hint="--gloss-model")  # fmt: skip
         if fps is not None:
             raise typer.BadParameter("the hierarchical pipeline makes the g2p model's frame rate", param_hint="--fps")
-    elif gloss_model is not None or g2p_model is not None:
+    elif gloss_model or g2p_model is not None:
         raise typer.BadParameter("--gloss-model and --g2p-model belong to --pipeline hierarchical", param_hint="--pipeline")
     elif model is not None and lexicon:
         raise typer.BadParameter("--lexicon is for the lexicon t2p; a --model needs none", param_hint="--lexicon")
@@ -101,7 +102,7 @@ def command(
     lines, cues = _lines(content, name)
     learned = model is not None or g2p_model is not None
     sequences = t2p_stream(lines, source=source, lexicons=lexicon, signed_language=signed_language, fingerspell=fingerspell,
-                    join=join, fps=fps, model=model, max_frames=max_frames, g2p_model=g2p_model, gloss_model=gloss_model,
+                    join=join, fps=fps, model=model, max_frames=max_frames, g2p_model=g2p_model, gloss_model=gloss_model or None,
                     beam=beam, batch_size=batch_size, device=torch_device(device) if learned else "cpu", dtype=dtype,
                     cues=cues, layout=layout, name=name)  # fmt: skip
     write_sequences(sequences, output, target_format)

