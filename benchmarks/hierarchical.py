@@ -1,6 +1,6 @@
 """Benchmark of Stable Signer's hierarchy on the CPU; prints its figures.
 
-    python benchmarks/hierarchical.py [--gloss-model DIR] [--g2p-model DIR]
+    python benchmarks/hierarchical.py [--gloss-model DIR [DIR ...]] [--g2p-model DIR]
 
 1. train-t2g sentences per second: SLUL at the size of ``examples/t2g``'s best model trained on
    the PHOENIX14T train split, 64 sentences a step, from the wall time of two runs of the command
@@ -9,7 +9,9 @@
    ``signkit.train.native_bf16_cpu``) also with bf16 autocast, what ``--mixed-precision auto``
    picks there;
 2. t2g sentences per second: SLUL decoding the 519 PHOENIX14T dev sentences, greedy and beam 4,
-   in batches of 32 (``slul.translate``, what ``signkit t2g`` runs);
+   in batches of 32 (``slul.translate``, what ``signkit t2g`` runs), with one model and with an
+   ensemble of three (``examples/t2g``'s make best: the given models, or the one model three
+   times, which costs what three models cost);
 3. g2p frames per second: SLP-MoE signing the 16 DGS Corpus test gloss sequences one by one
    (``signkit.moe.produce.produce``, what ``signkit t2p --pipeline hierarchical`` runs per line), retrieval,
    gating, blending and refinement included.
@@ -48,7 +50,9 @@ def _train(args: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gloss-model", help="a train-t2g model folder (default: train one)")
+    parser.add_argument("--gloss-model", nargs="+", help="train-t2g model folders of one vocabulary: the first "
+                        "decodes alone, all as an ensemble (one folder, or the model trained here without one: three "
+                        "times in the ensemble)")
     parser.add_argument("--g2p-model", help="a train-g2p model folder (default: train one)")
     options = parser.parse_args()
     if not DATA.is_dir():
@@ -74,19 +78,22 @@ def main() -> None:
             print(f"train-t2g ({'float32' if precision == 'no' else 'bf16 autocast'}): {step:.3f} s a step of 64 "
                   f"sentences = {64 / step:.0f} sentences/s ({7096 / 64 * step / 60:.2f} min an epoch of the 7,096 "
                   f"training sentences)")  # fmt: skip
-        gloss_model = options.gloss_model or f"{scratch}/t2g-{precisions[-1]}-250"
+        gloss_models = options.gloss_model or [f"{scratch}/t2g-{precisions[-1]}-250"]
+        gloss_models = gloss_models * 3 if len(gloss_models) == 1 else gloss_models
         g2p_model = options.g2p_model or f"{scratch}/g2p"
         if not options.g2p_model:
             _train(["train-g2p", str(DGS / "train"), "-o", g2p_model, "--max-steps", "20"])
-        model = slul.SLUL.from_pretrained(gloss_model)
+        models = slul.ensemble(gloss_models)
         sentences = [text for text, _ in read_texts(PHOENIX / "dev.csv").values()]
-        for beam in (1, 4):
-            start = time.perf_counter()
-            glosses = slul.translate(model, sentences, beam=beam, batch_size=32)
-            seconds = time.perf_counter() - start
-            tokens = sum(len(g.split()) for g in glosses) / len(glosses)
-            print(f"t2g, beam {beam}: {len(sentences)} sentences in {seconds:.1f} s = {len(sentences) / seconds:.1f} "
-                  f"sentences/s ({tokens:.1f} glosses a sentence)")  # fmt: skip
+        for decoder in (models[:1], models):
+            for beam in (1, 4):
+                start = time.perf_counter()
+                glosses = slul.translate(decoder, sentences, beam=beam, batch_size=32)
+                seconds = time.perf_counter() - start
+                tokens = sum(len(g.split()) for g in glosses) / len(glosses)
+                print(f"t2g, {len(decoder)} model{'s' * (len(decoder) > 1)}, beam {beam}: {len(sentences)} sentences "
+                      f"in {seconds:.1f} s = {len(sentences) / seconds:.1f} sentences/s ({tokens:.1f} glosses a "
+                      "sentence)")  # fmt: skip
         network = SLPMoE.from_pretrained(g2p_model)
         test = read_sentences([DGS / "test"])
         start = time.perf_counter()
