@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import av
 import cv2
